@@ -1,0 +1,206 @@
+"""The `assistant` command: a thin click layer over the library.
+
+Every setting in config.py is also a global option (`assistant --top-k 8 ask
+...`), derived from the same declaration. Library errors become one-line
+messages and exit code 1; nothing here holds logic the page would need too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import FIELDS, Settings
+from .errors import AssistantError
+
+
+def settings_options(func):
+    """Add one --option per setting, with the setting's help and type."""
+    types = {"int": int, "float": float, "str": str, "Path": click.Path(path_type=Path)}
+    for f in reversed(list(FIELDS.values())):
+        lo, hi = f.metadata["lo"], f.metadata["hi"]
+        bounds = f" [{lo}..{hi}]" if lo is not None else ""
+        func = click.option(
+            f"--{f.name.replace('_', '-')}",
+            f.name,
+            type=types[f.type],
+            default=None,
+            help=f"{f.metadata['help']}{bounds} (env ASSISTANT_{f.name.upper()})",
+        )(func)
+    return func
+
+
+class Group(click.Group):
+    """Turns the library's errors into one-line messages with exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AssistantError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@settings_options
+@click.version_option(package_name="assistant")
+@click.pass_context
+def cli(ctx, **overrides):
+    """Ask questions of a folder of news articles, offline, with cited answers."""
+    try:
+        settings = Settings.load(**overrides)
+    except AssistantError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.obj = {"settings": settings}
+
+
+def assistant_from(ctx):
+    from .pipeline import Assistant
+
+    return Assistant(ctx.obj["settings"])
+
+
+def filter_options(func):
+    from .retrieve import Filters
+
+    for f in reversed(dataclasses.fields(Filters)):
+        hint = "YYYY-MM-DD" if f.name.startswith("date") else "TEXT"
+        func = click.option(f"--{f.name.replace('_', '-')}", f.name, default="", metavar=hint,
+                            help=f"Only passages with this {f.name.replace('_', ' ')}.")(func)  # fmt: skip
+    return func
+
+
+def make_filters(kwargs):
+    from .retrieve import Filters, check_filters
+
+    return check_filters(Filters(**{f.name: kwargs.pop(f.name) for f in dataclasses.fields(Filters)}))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--prune/--no-prune", default=True, show_default=True,
+              help="Remove articles whose files are gone from the folders given.")  # fmt: skip
+@click.pass_context
+def ingest(ctx, paths, prune):
+    """Index the articles in PATHS (default: the corpus folder, articles/)."""
+    app = assistant_from(ctx)
+    bar = None
+
+    def progress(done, total, what):
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Embedding chunks", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        report = app.ingest(list(paths) or None, prune=prune, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
+    for dup, kept in report.duplicates:
+        click.echo(f"duplicate {dup}: same text as {kept}, indexed once", err=True)
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--history", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON file of earlier turns [{role, content}], for a follow-up question.")  # fmt: skip
+@filter_options
+@click.pass_context
+def ask(ctx, question, as_json, history, **kwargs):
+    """Answer QUESTION from the indexed articles, citing passages."""
+    from .pipeline import Answer, read_history
+
+    app = assistant_from(ctx)
+    turns = read_history(history) if history else []
+    answer = None
+    for item in app.ask_stream(question, filters=make_filters(kwargs), history=turns):
+        if isinstance(item, Answer):
+            answer = item
+        elif not as_json:
+            click.echo(item, nl=False)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo("\n")
+    click.echo(format_answer(answer))
+
+
+def format_answer(answer) -> str:
+    """The settled answer and its numbered sources, for a terminal."""
+    lines = [answer.text, ""]
+    if answer.standalone_question != answer.question:
+        lines.insert(0, f"(searched for: {answer.standalone_question})\n")
+    lines += [f"! {w}" for w in answer.warnings]
+    if answer.citations:
+        lines.append("Sources:")
+    for c in answer.citations:
+        ch = c.hit.chunk
+        details = ", ".join(x for x in (ch.outlet, ch.date) if x)
+        support = "" if c.supported is None else ("" if c.supported else "  [NOT SUPPORTED by this passage]")
+        lines.append(f"[{c.n}] {ch.title}{f' ({details})' if details else ''}: {ch.source}{support}")
+        lines.append("    " + " ".join((c.quote or ch.text).split())[:400])
+    if answer.abstained and answer.hits:
+        lines.append("Closest passages found:")
+        lines += [f"  - {h.chunk.title}: {h.chunk.source}" for h in answer.hits[:3]]
+    return "\n".join(lines).rstrip()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--auth", envvar="ASSISTANT_AUTH", metavar="USER:PASSWORD",
+              help="Require this login (env ASSISTANT_AUTH). Needed to serve beyond this machine.")  # fmt: skip
+@click.pass_context
+def serve(ctx, host, port, auth):
+    """Open the chat page (http://127.0.0.1:7860 by default)."""
+    from .web import serve as run
+
+    run(assistant_from(ctx), host=host, port=port, auth=auth, warn=lambda m: click.echo(m, err=True))
+
+
+@cli.command(name="models")
+@click.pass_context
+def models_command(ctx):
+    """List the models catalogue: which are installed and verified."""
+    from . import models
+
+    settings = ctx.obj["settings"]
+    catalogue = models.read_catalogue(settings.catalogue)
+    defaults = {models.choose(catalogue, role).name for role in models.ROLES}
+    for spec in catalogue:
+        installed = models.is_installed(spec)
+        verified = spec.role == "embedding" or spec.sha256 == "-" or models.is_verified(spec, settings.cache_dir)
+        state = ("installed" if installed else "not installed") + (", verified" if installed and verified else "")
+        mark = "*" if spec.name in defaults else " "
+        click.echo(f"{mark} {spec.name:30} {spec.role:9} {spec.size:>6}  {state}")
+        if not installed:
+            click.echo(f"    install: {spec.install_hint()}")
+    click.echo("* = default (first of its role in models.txt)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def status(ctx, as_json):
+    """What is indexed: articles, chunks, models, store path."""
+    info = assistant_from(ctx).status()
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    for key, value in info.items():
+        click.echo(f"{key.replace('_', ' ')}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+main = cli
+
+if __name__ == "__main__":
+    main()

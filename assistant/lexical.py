@@ -1,0 +1,100 @@
+"""The lexical (BM25) index: SQLite FTS5 in a file beside the Chroma store.
+
+Dense MiniLM vectors blur names and numbers ("Rathke", "39.99"); BM25 does
+not. `LexicalIndex` keeps one FTS5 row per chunk, updated with the same
+add/delete calls as the vector store, and answers `search(question, n)` with
+chunk ids ranked by BM25. It stores ids and text only: metadata and the
+passage shown to the user always come from the vector store.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .records import Chunk
+
+STOPWORDS = set(
+    "a an and are as at be but by did do does for from had has have he her his how i in is it its of on or "
+    "she so that the their them they this to was were what when where which who whom why will with would "
+    "about after before into than then there these those said says say also".split()
+)
+
+
+def query_terms(text: str) -> list[str]:
+    """Words worth matching, lower-cased, stopwords out.
+
+    >>> query_terms("What did Lavrov say about the $39.99 deal?")
+    ['lavrov', '39.99', 'deal']
+    """
+    words = re.findall(r"\w+(?:[.,'’-]\w+)*", text.lower())
+    return [w for w in dict.fromkeys(words) if w not in STOPWORDS]
+
+
+class LexicalIndex:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5("
+            "title, text, chunk_id UNINDEXED, article_id UNINDEXED, tokenize='porter unicode61')"
+        )
+
+    def add(self, chunks: Sequence[Chunk]) -> None:
+        """Replace the rows of these chunks' articles with these chunks, in one transaction."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete(sorted({c.article_id for c in chunks}))
+                self.db.executemany(
+                    "INSERT INTO passages(title, text, chunk_id, article_id) VALUES (?, ?, ?, ?)",
+                    [(c.title, c.text, c.id, c.article_id) for c in chunks],
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def delete_articles(self, article_ids: Iterable[str]) -> None:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._delete(list(article_ids))
+            self.db.execute("COMMIT")
+
+    def _delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            self.db.execute(f"DELETE FROM passages WHERE article_id IN ({','.join('?' * len(part))})", part)
+
+    def counts(self) -> dict[str, int]:
+        """article_id -> number of rows: lets the indexer find rows that disagree with the vector store."""
+        with self._lock:
+            rows = self.db.execute("SELECT article_id, count(*) FROM passages GROUP BY article_id").fetchall()
+        return dict(rows)
+
+    def search(self, question: str, n: int, article_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """[(chunk_id, bm25 score)] best first; higher is better."""
+        terms = query_terms(question)
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        limit = n if article_ids is None else max(n * 20, 200)
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT chunk_id, article_id, -bm25(passages, 0.5, 1.0) AS score FROM passages "
+                "WHERE passages MATCH ? ORDER BY bm25(passages, 0.5, 1.0) LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        if article_ids is not None:
+            rows = [r for r in rows if r[1] in article_ids]
+        return [(cid, score) for cid, _, score in rows[:n]]
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,218 @@
+"""The one place that wires the pipeline: ingest, retrieve, prompt, generate, cite.
+
+`Assistant(settings)` loads each component the first time it is needed (the
+embedder for ingest and retrieval, the chat model for answers only), so
+`assistant status` stays instant. Tests pass a fake embedder and a scripted
+generator instead. `ask_stream` yields the answer's text pieces as the model
+writes them, then the finished Answer record.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import models, prompts
+from .cite import is_abstention, resolve_citations
+from .config import Settings
+from .errors import InputError, StoreError
+from .index import IngestReport, Progress, ingest_folders
+from .lexical import LexicalIndex
+from .records import Answer, Hit
+from .retrieve import Filters, retrieve
+
+MAX_QUESTION_CHARS = 2000
+
+
+def check_question(question: str) -> str:
+    question = " ".join((question or "").split())
+    if not question:
+        raise InputError("the question is empty; type a question about the articles")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+    if not any(ch.isalnum() for ch in question):
+        raise InputError("the question has no words in it; ask about something in the articles")
+    return question
+
+
+def read_history(path: Path) -> list[dict]:
+    """Earlier turns from a JSON file: [{"role": "user"|"assistant", "content": "..."}]."""
+    try:
+        turns = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"history file {path} is not readable JSON ({exc})") from None
+    if not isinstance(turns, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        for t in turns
+    ):
+        raise InputError(f'history file {path} must be a list of {{"role": "user"|"assistant", "content": "..."}}')
+    return turns
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, embedder=None, generator=None):
+        self.settings = settings or Settings.load()
+        self._embedder = embedder
+        self._generator = generator
+        self._store = None
+        self._lexical = None
+        self._load_lock = threading.Lock()
+
+    # --- components, loaded on first use ---------------------------------
+    def catalogue(self) -> list[models.ModelSpec]:
+        return models.read_catalogue(self.settings.catalogue)
+
+    def embed_spec(self) -> models.ModelSpec:
+        return models.choose(self.catalogue(), "embedding", self.settings.embed_model)
+
+    def chat_spec(self) -> models.ModelSpec:
+        return models.choose(self.catalogue(), "chat", self.settings.chat_model)
+
+    @property
+    def embedder(self):
+        with self._load_lock:
+            if self._embedder is None:
+                from .embed import SentenceTransformerEmbedder
+
+                spec = self.embed_spec()
+                self._embedder = SentenceTransformerEmbedder(models.embedding_model_path(spec), spec.name)
+        return self._embedder
+
+    @property
+    def generator(self):
+        with self._load_lock:
+            if self._generator is None:
+                from .generate import LlamaGenerator
+
+                s, spec = self.settings, self.chat_spec()
+                path = models.chat_model_path(spec, s.cache_dir)
+                self._generator = LlamaGenerator(str(path), spec.name, n_ctx=s.n_ctx, threads=s.threads)
+        return self._generator
+
+    @property
+    def store(self):
+        with self._load_lock:
+            if self._store is None:
+                from .store import ChromaStore, open_client
+
+                s = self.settings
+                name = self._embedder.name if self._embedder is not None else self.embed_spec().name
+                self._store = ChromaStore(open_client(s.store_path, s.chroma_url), s.collection, name)
+        return self._store
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        with self._load_lock:
+            if self._lexical is None:
+                self._lexical = LexicalIndex(Path(self.settings.store_path) / f"{self.settings.collection}.bm25.sqlite")
+        return self._lexical
+
+    # --- the work ---------------------------------------------------------
+    def ingest(
+        self, paths: list[Path] | None = None, prune: bool = True, progress: Progress | None = None
+    ) -> IngestReport:
+        s = self.settings
+        roots = [Path(p) for p in (paths or [s.corpus_path])]
+        for root in roots:
+            if not root.exists():
+                raise InputError(f"{root} does not exist; give a folder of .txt, .md or .html articles")
+        return ingest_folders(
+            roots, self.store, self.lexical, self.embedder, s.chunk_size, s.chunk_overlap,
+            int(s.max_file_mb * 1e6), prune=prune, progress=progress,
+        )  # fmt: skip
+
+    def retrieve(self, question: str, filters: Filters = Filters()) -> list[Hit]:
+        s = self.settings
+        return retrieve(
+            question, self.embedder, self.store, self.lexical, top_k=s.top_k, per_article=s.per_article,
+            dense_weight=s.dense_weight, lexical_weight=s.lexical_weight, filters=filters,
+        )  # fmt: skip
+
+    def ask(self, question: str, filters: Filters = Filters(), history: list[dict] | None = None) -> Answer:
+        answer = None
+        for answer in self.ask_stream(question, filters, history):
+            pass
+        return answer
+
+    def standalone_question(self, question: str, history: list[dict]) -> str:
+        """A follow-up rewritten by the model into a question that stands alone (bounded: last 4 turns)."""
+        turns = [t for t in history if t.get("content")][-4:]
+        if not turns:
+            return question
+        lines = [f"{t['role'].capitalize()}: {' '.join(t['content'].split())[:300]}" for t in turns]
+        messages = [{"role": "user", "content": prompts.render(
+            self.settings.prompts_dir, "rewrite", history="\n".join(lines), question=question)}]  # fmt: skip
+        text = "".join(self.generator.stream(messages, max_tokens=60, temperature=0.0)).strip()
+        text = text.splitlines()[0].strip().strip('"') if text else ""
+        return text if 8 <= len(text) <= 400 else question
+
+    def ask_stream(
+        self, question: str, filters: Filters = Filters(), history: list[dict] | None = None
+    ) -> Iterator[str | Answer]:
+        s = self.settings
+        question = check_question(question)
+        if self.store.count() == 0:
+            raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
+        answer = Answer(question=question, standalone_question=question)
+        self.embedder  # load models before the clock starts: timings measure answering, not loading
+        started = time.perf_counter()
+        if history:
+            answer.standalone_question = self.standalone_question(question, history)
+            answer.timings["rewrite_s"] = time.perf_counter() - started
+        hits = self.retrieve(answer.standalone_question, filters)
+        answer.timings["retrieval_s"] = time.perf_counter() - started - answer.timings.get("rewrite_s", 0.0)
+        answer.hits = hits
+        not_found = prompts.not_found_sentence(s.prompts_dir)
+        if not hits or max(h.similarity for h in hits) < s.min_score:
+            answer.text, answer.abstained = not_found, True
+            answer.timings["total_s"] = time.perf_counter() - started
+            yield answer
+            return
+
+        generator = self.generator
+        hits = self._within_budget(hits)
+        messages = prompts.answer_messages(s.prompts_dir, answer.standalone_question, hits)
+        pieces: list[str] = []
+        for piece in generator.stream(messages, s.max_tokens, s.temperature):
+            if not pieces:
+                answer.timings["first_token_s"] = time.perf_counter() - started
+            pieces.append(piece)
+            yield piece
+        raw = "".join(pieces).strip()
+        answer.timings["total_s"] = time.perf_counter() - started
+        if not raw or is_abstention(raw, not_found):
+            answer.text, answer.abstained = not_found, True
+        else:
+            answer.text, answer.citations, answer.invalid_markers = resolve_citations(raw, hits)
+            if not answer.citations:
+                answer.warnings.append("The answer cites no passage: check it against the sources below.")
+        yield answer
+
+    def _within_budget(self, hits: list[Hit]) -> list[Hit]:
+        """Drop the lowest-ranked passages until the passages fit the prompt budget (always keep one)."""
+        count = self.generator.count_tokens
+        kept, used = [], 0
+        for hit in hits:
+            cost = count(hit.chunk.text) + 24
+            if kept and used + cost > self.settings.prompt_budget:
+                break
+            kept.append(hit)
+            used += cost
+        return kept
+
+    def status(self) -> dict:
+        s = self.settings
+        articles = self.store.articles()
+        return {
+            "store_path": str(s.store_path) if not s.chroma_url else s.chroma_url,
+            "collection": s.collection,
+            "articles": len(articles),
+            "chunks": self.store.count(),
+            "embedding_model": self.store.embedding_model,
+            "chat_model": self.chat_spec().name,
+            "chat_model_installed": models.is_installed(self.chat_spec()),
+            "folders": sorted({a["root"] for a in articles.values()}),
+        }

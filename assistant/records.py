@@ -1,0 +1,111 @@
+"""The records that flow through the pipeline: plain, immutable dataclasses.
+
+Article (one file read) -> Chunk (a passage of it) -> Hit (a chunk found for a
+question, with its score) -> Answer (the model's text, its citations, timings).
+No behaviour lives here beyond small conveniences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str  # stable: derived from `root` and `source`
+    root: str  # name of the folder ingested
+    source: str  # path relative to that folder, with forward slashes
+    title: str
+    text: str
+    sha256: str  # of the extracted text: changes when the article changes
+    date: str = ""  # ISO yyyy-mm-dd when the text states a date
+    outlet: str = ""  # publication or byline, when the text states one
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # f"{article_id}:{index}"
+    article_id: str
+    index: int
+    text: str
+    start: int  # character offsets of the passage in the article text
+    end: int
+    source: str
+    title: str
+    date: str = ""
+    outlet: str = ""
+    url: str = ""
+    root: str = ""
+    also: str = ""  # other paths holding the same text, "; "-separated
+    article_sha256: str = ""
+    n_chunks: int = 0  # how many chunks the article has: lets a re-run spot half-written articles
+    chunker: str = ""  # "size/overlap" the article was cut with; other settings mean re-chunk
+
+    def metadata(self) -> dict:
+        meta = asdict(self)
+        del meta["id"], meta["text"]
+        meta["date_num"] = int(self.date.replace("-", "")) if self.date else 0  # Chroma compares numbers only
+        return meta
+
+    @classmethod
+    def from_stored(cls, id: str, text: str, meta: dict) -> Chunk:
+        known = {k: meta[k] for k in cls.__dataclass_fields__ if k in meta}
+        return cls(id=id, text=text, **known)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # higher is better; cosine similarity for dense hits
+    similarity: float = 0.0  # cosine similarity to the question, whatever ranked it
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # the passage number used in the prompt and in the answer's [n]
+    hit: Hit
+    supported: bool | None = None  # filled by the citation check
+    support: float | None = None
+    quote: str = ""  # the sentence(s) of the passage that back the claim
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    abstained: bool = False
+    invalid_markers: list[int] = field(default_factory=list)
+    standalone_question: str = ""  # the question as rewritten for retrieval
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {
+                    "n": c.n,
+                    "source": c.hit.chunk.source,
+                    "title": c.hit.chunk.title,
+                    "outlet": c.hit.chunk.outlet,
+                    "date": c.hit.chunk.date,
+                    "text": c.hit.chunk.text,
+                    "quote": c.quote,
+                    "supported": c.supported,
+                    "support": None if c.support is None else round(c.support, 3),
+                }
+                for c in self.citations
+            ],
+            "retrieved": [
+                {"source": h.chunk.source, "chunk": h.chunk.id, "score": round(h.score, 4)} for h in self.hits
+            ],
+            "invalid_markers": self.invalid_markers,
+            "warnings": self.warnings,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }

@@ -1,0 +1,130 @@
+"""Find the passages that answer a question: dense + BM25, fused, diversified.
+
+`retrieve` embeds the question, asks the vector store and the lexical index
+for candidates, fuses the two rankings by weighted reciprocal rank fusion,
+and keeps the best `top_k` with at most `per_article` from any one article so
+that several articles can be heard. Every hit carries its cosine similarity to
+the question (used for abstention), whichever ranking found it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .errors import InputError
+from .records import Hit
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: str = ""  # ISO yyyy-mm-dd, inclusive
+    date_to: str = ""
+    outlet: str = ""  # case-insensitive substring of the outlet/byline
+    folder: str = ""  # the ingested folder's name or a sub-folder of it
+
+    def where(self) -> dict | None:
+        """The part Chroma can filter on itself (dates); the rest is `accepts`."""
+        parts = []
+        if self.date_from:
+            parts.append({"date_num": {"$gte": date_num(self.date_from)}})
+        if self.date_to:
+            parts.append({"date_num": {"$lte": date_num(self.date_to)}})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+
+    def accepts(self, hit: Hit) -> bool:
+        c = hit.chunk
+        if self.outlet and self.outlet.lower() not in c.outlet.lower():
+            return False
+        if self.folder:
+            folder = self.folder.strip("/")
+            if not (
+                c.root == folder or c.source.startswith(folder + "/") or f"{c.root}/{c.source}".startswith(folder + "/")
+            ):
+                return False
+        if self.date_from or self.date_to:
+            n = date_num(c.date) if c.date else 0
+            if (
+                not n
+                or (self.date_from and n < date_num(self.date_from))
+                or (self.date_to and n > date_num(self.date_to))
+            ):
+                return False
+        return True
+
+    def __bool__(self) -> bool:
+        return any((self.date_from, self.date_to, self.outlet, self.folder))
+
+
+def check_filters(filters: Filters) -> Filters:
+    """Refuse a date that is not YYYY-MM-DD, naming it."""
+    for name in ("date_from", "date_to"):
+        value = getattr(filters, name)
+        if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise InputError(f"--{name.replace('_', '-')} {value!r} is not a date like 2015-08-31")
+    return filters
+
+
+def date_num(iso: str) -> int:
+    """'2015-08-05' -> 20150805"""
+    return int(iso.replace("-", "")[:8].ljust(8, "0"))
+
+
+def fuse(rankings: Sequence[tuple[float, Sequence[str]]], k: int = RRF_K) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: {id: sum of weight / (k + rank)}.
+
+    >>> sorted(fuse([(1.0, ["a", "b"]), (1.0, ["b", "c"])]).items(), key=lambda kv: -kv[1])[0][0]
+    'b'
+    """
+    scores: dict[str, float] = {}
+    for weight, ids in rankings:
+        for rank, cid in enumerate(ids, 1):
+            scores[cid] = scores.get(cid, 0.0) + weight / (k + rank)
+    return scores
+
+
+def diversify(hits: Sequence[Hit], top_k: int, per_article: int) -> list[Hit]:
+    """Best hits first, at most per_article from one article."""
+    kept, per = [], {}
+    for hit in hits:
+        aid = hit.chunk.article_id
+        if per.get(aid, 0) < per_article:
+            kept.append(hit)
+            per[aid] = per.get(aid, 0) + 1
+            if len(kept) == top_k:
+                break
+    return kept
+
+
+def retrieve(
+    question: str,
+    embedder,
+    store,
+    lexical=None,
+    top_k: int = 5,
+    per_article: int = 2,
+    dense_weight: float = 1.0,
+    lexical_weight: float = 1.0,
+    filters: Filters = Filters(),
+    candidates: int = 40,
+) -> list[Hit]:
+    vector = embedder.embed([question])[0]
+    pool = max(candidates, top_k * 4) * (3 if filters else 1)
+    dense = [h for h in store.query(vector, pool, filters.where()) if filters.accepts(h)] if dense_weight > 0 else []
+    by_id = {h.chunk.id: h for h in dense}
+    rankings = [(dense_weight, [h.chunk.id for h in dense])]
+    if lexical is not None and lexical_weight > 0:
+        found = lexical.search(question, pool)
+        missing = [cid for cid, _ in found if cid not in by_id]
+        for hit in store.similarities(vector, missing):
+            if filters.accepts(hit):
+                by_id[hit.chunk.id] = hit
+        rankings.append((lexical_weight, [cid for cid, _ in found if cid in by_id]))
+    fused = fuse(rankings)
+    ranked = sorted((replace(by_id[cid], score=s) for cid, s in fused.items()), key=lambda h: -h.score)
+    return diversify(ranked, top_k, per_article)

@@ -1,0 +1,169 @@
+"""The vector store: chunks, their embeddings and metadata in a Chroma collection.
+
+`ChromaStore` wraps a chromadb PersistentClient in the index folder (or an
+HttpClient when a server URL is set). We always pass our own embeddings, never
+Chroma's embedding function (it would download a model), use cosine space, and
+switch telemetry off. The collection records which embedding model filled it;
+opening it with another model is a StoreError rather than silent garbage.
+
+What the store holds about an article is read back from its chunks' metadata
+(sha256 and chunk count), so there is no second record to fall out of step.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from .errors import StoreError
+from .records import Chunk, Hit
+
+
+class Store(Protocol):
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
+    def delete_articles(self, article_ids: Iterable[str]) -> None: ...
+    def articles(self) -> dict[str, dict]: ...
+    def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]: ...
+    def similarities(self, vector: Sequence[float], chunk_ids: Sequence[str]) -> list[Hit]:
+        """Hits for chunks found another way (BM25), scored by cosine similarity to vector."""
+        if not chunk_ids:
+            return []
+        got = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        hits = []
+        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+            similarity = float(sum(a * b for a, b in zip(emb, vector)))
+            hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
+        return hits
+
+    def chunks(self, article_id: str) -> list[Chunk]: ...
+    def count(self) -> int: ...
+
+
+def open_client(store_path: Path, chroma_url: str = ""):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not an http(s) URL like http://host:8000")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError here
+            raise StoreError(f"cannot reach the Chroma server at {chroma_url} ({exc}); is it running?") from None
+    Path(store_path).mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(store_path), settings=chroma_settings)
+
+
+class ChromaStore:
+    def __init__(self, client, collection: str, embedding_model: str):
+        self.embedding_model = embedding_model
+        try:
+            self.collection = client.get_or_create_collection(
+                name=collection,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedding_model": embedding_model},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {collection!r}: {exc}") from None
+        stored = (self.collection.metadata or {}).get("embedding_model")
+        if stored != embedding_model:
+            raise StoreError(
+                f"the index was built with embedding model {stored!r}, not {embedding_model!r}; "
+                f"set ASSISTANT_EMBED_MODEL={stored} or delete the index folder and ingest again"
+            )
+        self._batch = max(1, min(5000, client.get_max_batch_size()))
+
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        for i in range(0, len(chunks), self._batch):
+            part = chunks[i : i + self._batch]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(v) for v in vectors[i : i + self._batch]],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+            )
+
+    def delete_articles(self, article_ids: Iterable[str]) -> None:
+        ids = list(article_ids)
+        for i in range(0, len(ids), 100):
+            self.collection.delete(where={"article_id": {"$in": ids[i : i + 100]}})
+
+    def _all_metadata(self) -> Iterable[dict]:
+        offset, page = 0, 5000
+        while True:
+            got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            yield from got["metadatas"]
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def articles(self) -> dict[str, dict]:
+        """article_id -> {source, sha256, n_chunks, stored, title, date, outlet} from chunk metadata."""
+        found: dict[str, dict] = {}
+        shas: dict[str, set] = defaultdict(set)
+        for meta in self._all_metadata():
+            aid = meta["article_id"]
+            entry = found.setdefault(
+                aid,
+                {k: meta.get(k, "") for k in ("root", "source", "title", "date", "outlet", "url", "also", "chunker")}
+                | {"sha256": meta.get("article_sha256", ""), "n_chunks": meta.get("n_chunks", 0), "stored": 0},
+            )
+            entry["stored"] += 1
+            shas[aid].add(meta.get("article_sha256", ""))
+        for aid, seen in shas.items():
+            if len(seen) > 1:  # chunks from two versions: treat as damaged so a re-run rewrites it
+                found[aid]["sha256"] = ""
+        return found
+
+    def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]:
+        total = self.count()
+        if total == 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[list(vector)],
+            n_results=min(n, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for cid, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            similarity = 1.0 - float(dist)
+            hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
+        return hits
+
+    def similarities(self, vector: Sequence[float], chunk_ids: Sequence[str]) -> list[Hit]:
+        """Hits for chunks found another way (BM25), scored by cosine similarity to vector."""
+        if not chunk_ids:
+            return []
+        got = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        hits = []
+        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+            similarity = float(sum(a * b for a, b in zip(emb, vector)))
+            hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
+        return hits
+
+    def chunks(self, article_id: str) -> list[Chunk]:
+        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        found = [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(found, key=lambda c: c.index)
+
+    def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        got = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        by_id = {i: Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in chunk_ids if i in by_id]
+
+    def count(self) -> int:
+        return self.collection.count()

@@ -10,6 +10,7 @@ writes them, then the finished Answer record.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -85,11 +86,17 @@ class Assistant:
     def generator(self):
         with self._load_lock:
             if self._generator is None:
-                from .generate import LlamaGenerator
+                s = self.settings
+                if s.llm_url:
+                    from .generate import OpenAIGenerator
 
-                s, spec = self.settings, self.chat_spec()
-                path = models.chat_model_path(spec, s.cache_dir)
-                self._generator = LlamaGenerator(str(path), spec.name, n_ctx=s.n_ctx, threads=s.threads)
+                    self._generator = OpenAIGenerator(s.llm_url, s.chat_model, s.llm_api_key, s.llm_timeout)
+                else:
+                    from .generate import LlamaGenerator
+
+                    spec = self.chat_spec()
+                    path = models.chat_model_path(spec, s.cache_dir)
+                    self._generator = LlamaGenerator(str(path), spec.name, n_ctx=s.n_ctx, threads=s.threads)
         return self._generator
 
     @property
@@ -202,6 +209,18 @@ class Assistant:
             kept.append(hit)
             used += cost
         return kept
+
+    def article(self, article_id: str) -> dict:
+        """An indexed article, rebuilt from its stored chunks; only ids in the index are served."""
+        chunks = self.store.chunks(article_id) if re.fullmatch(r"[0-9a-f]{16}", article_id or "") else []
+        if not chunks:
+            raise InputError(f"no indexed article has id {article_id!r}")
+        text = ""
+        for c in chunks:  # chunks overlap: append only what extends past the text so far
+            text += c.text[max(0, len(text) - c.start) :] if c.start <= len(text) else "\n\n" + c.text
+        first = chunks[0]
+        return {"id": article_id, "title": first.title, "source": first.source, "date": first.date,
+                "outlet": first.outlet, "url": first.url, "text": text}  # fmt: skip
 
     def status(self) -> dict:
         s = self.settings

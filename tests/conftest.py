@@ -63,8 +63,7 @@ class ScriptedGenerator:
         with self.lock:
             self.seen.append(messages)
             reply = self.replies.pop(0) if self.replies else "The articles do not contain the answer to this question."
-        for piece in re.findall(r"\S+\s*", reply):
-            yield piece
+        yield from re.findall(r"\S+\s*", reply)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from .index import IngestReport, Progress, ingest_folders
 from .lexical import LexicalIndex
 from .records import Answer, Hit
 from .retrieve import Filters, retrieve
+from .verify import check_answer
 
 MAX_QUESTION_CHARS = 2000
 
@@ -189,13 +190,17 @@ class Assistant:
             pieces.append(piece)
             yield piece
         raw = "".join(pieces).strip()
-        answer.timings["total_s"] = time.perf_counter() - started
+        generated = time.perf_counter()
+        answer.timings["generation_s"] = generated - started
         if not raw or is_abstention(raw, not_found):
             answer.text, answer.abstained = not_found, True
         else:
             answer.text, answer.citations, answer.invalid_markers = resolve_citations(raw, hits)
+            check_answer(answer, hits, self.embedder, s.support_threshold)
+            answer.timings["check_s"] = time.perf_counter() - generated
             if not answer.citations:
                 answer.warnings.append("The answer cites no passage: check it against the sources below.")
+        answer.timings["total_s"] = time.perf_counter() - started
         yield answer
 
     def _within_budget(self, hits: list[Hit]) -> list[Hit]:

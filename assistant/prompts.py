@@ -22,7 +22,7 @@ def _read(path: Path, mtime: float) -> Template:
     return Template(path.read_text(encoding="utf-8").strip())
 
 
-def load(prompts_dir: Path, name: str) -> Template:
+def load(prompts_dir: Path, name: str, /) -> Template:
     path = Path(prompts_dir) / f"{name}.txt"
     try:
         return _read(path, path.stat().st_mtime)
@@ -30,7 +30,7 @@ def load(prompts_dir: Path, name: str) -> Template:
         raise ConfigError(f"prompt template {path} is missing; restore it from the repository") from None
 
 
-def render(prompts_dir: Path, name: str, **values: str) -> str:
+def render(prompts_dir: Path, name: str, /, **values: str) -> str:
     template = load(prompts_dir, name)
     wanted = set(template.get_identifiers())
     missing, extra = wanted - set(values), set(values) - wanted

@@ -68,6 +68,7 @@ class Citation:
     supported: bool | None = None  # filled by the citation check
     support: float | None = None
     quote: str = ""  # the sentence(s) of the passage that back the claim
+    origin: str = "model"  # "model": the model wrote [n]; "checker": attached by verify.py
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Answer:
     abstained: bool = False
     invalid_markers: list[int] = field(default_factory=list)
     standalone_question: str = ""  # the question as rewritten for retrieval
+    sentences: list = field(default_factory=list)  # verify.Sentence per sentence, after the citation check
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -99,11 +101,16 @@ class Answer:
                     "quote": c.quote,
                     "supported": c.supported,
                     "support": None if c.support is None else round(c.support, 3),
+                    "origin": c.origin,
                 }
                 for c in self.citations
             ],
             "retrieved": [
                 {"source": h.chunk.source, "chunk": h.chunk.id, "score": round(h.score, 4)} for h in self.hits
+            ],
+            "sentences": [
+                {"text": s.text, "citations": list(s.attached), "support": round(s.support, 3), "flag": s.flag}
+                for s in self.sentences
             ],
             "invalid_markers": self.invalid_markers,
             "warnings": self.warnings,

@@ -1,0 +1,102 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from assistant import cli
+from assistant.pipeline import Assistant
+from tests.conftest import FakeEmbedder
+
+
+@pytest.fixture
+def run(settings, corpus, generator, monkeypatch):
+    """Invoke the CLI with an Assistant that uses the fakes and a temporary index."""
+    made = {}
+
+    def fake_assistant(ctx):
+        s = ctx.obj["settings"].replace(store_path=settings.store_path, cache_dir=settings.cache_dir, min_score=-1.0)
+        made["app"] = Assistant(s.replace(corpus_path=corpus), embedder=FakeEmbedder(), generator=generator)
+        return made["app"]
+
+    monkeypatch.setattr(cli, "assistant_from", fake_assistant)
+
+    def invoke(*args):
+        return CliRunner().invoke(cli.cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_ingest_reports_a_summary_and_is_idempotent(run):
+    first = run("ingest")
+    assert first.exit_code == 0 and "5 added, 0 updated, 0 unchanged, 0 removed, 0 skipped" in first.output
+    assert "5 unchanged" in run("ingest").output
+
+
+def test_ask_prints_the_answer_and_numbered_sources(run, generator):
+    run("ingest")
+    generator.enqueue("Kerry met Turkish Foreign Minister Mevlut Cavusoglu in Kuala Lumpur [1].")
+    result = run("ask", "Which Turkish foreign minister met Kerry in Kuala Lumpur?")
+    assert result.exit_code == 0
+    assert "Sources:" in result.output and "[1] No Agreement with U.S." in result.output
+    assert "000_e58004681a8f09c0.txt" in result.output
+
+
+def test_ask_json_has_the_documented_fields(run, generator):
+    run("ingest")
+    generator.enqueue("Kerry met Turkish Foreign Minister Mevlut Cavusoglu in Kuala Lumpur [1].")
+    result = run("ask", "--json", "Which Turkish foreign minister met Kerry in Kuala Lumpur?")
+    data = json.loads(result.output)
+    assert {"answer", "citations", "retrieved", "timings"} <= set(data)
+    (c,) = data["citations"]
+    assert {"n", "source", "title", "text"} <= set(c) and c["n"] == 1 and c["source"].endswith(".txt")
+    assert all({"source", "score"} <= set(r) for r in data["retrieved"])
+    assert data["timings"]["total_s"] >= data["timings"]["retrieval_s"] >= 0
+
+
+def test_ask_with_history_file(run, generator, tmp_path):
+    run("ingest")
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([{"role": "user", "content": "Where did Kerry meet Lavrov in September 2015?"}]))
+    generator.enqueue("What did Kerry say after meeting Lavrov in New York?", "Kerry said efforts are not coordinated [1].")
+    data = json.loads(run("ask", "--json", "--history", str(history), "And what did Kerry say?").output)
+    assert data["standalone_question"] == "What did Kerry say after meeting Lavrov in New York?"
+
+
+def test_bad_history_file_is_a_one_line_error(run, tmp_path):
+    bad = tmp_path / "h.json"
+    bad.write_text('{"not": "a list"}')
+    result = run("ask", "--history", str(bad), "q?")
+    assert result.exit_code == 1 and "must be a list" in result.output and "Traceback" not in result.output
+
+
+def test_status_lists_what_is_indexed(run):
+    run("ingest")
+    data = json.loads(run("status", "--json").output)
+    assert data["articles"] == 5 and data["chunks"] > 5 and data["embedding_model"] == "fake-embedder"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--top-k", "99", "status"], "top_k (--top-k, ASSISTANT_TOP_K) = 99 is out of range"),
+        (["ask", ""], "the question is empty"),
+        (["ask", "--date-from", "May 2015", "q?"], "--date-from 'May 2015' is not a date"),
+        (["ingest", "/no/such/folder"], "/no/such/folder does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_1(run, args, message):
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_models_lists_the_catalogue_with_install_state(run):
+    out = run("models").output
+    assert "qwen2.5-coder-0.5b-instruct" in out and "all-minilm-l6-v2" in out and "* = default" in out
+
+
+def test_help_is_instant_and_lists_commands():
+    out = CliRunner().invoke(cli.cli, ["--help"]).output
+    for command in ("ingest", "ask", "serve", "models", "status"):
+        assert command in out

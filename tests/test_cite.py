@@ -5,7 +5,10 @@ NOT_FOUND = "The articles do not contain the answer to this question."
 
 
 def hits(n):
-    return [Hit(Chunk(f"a{i}:0", f"a{i}", 0, f"passage {i}", 0, 9, f"a{i}.txt", f"Title {i}"), 1.0 - i / 10) for i in range(1, n + 1)]
+    return [
+        Hit(Chunk(f"a{i}:0", f"a{i}", 0, f"passage {i}", 0, 9, f"a{i}.txt", f"Title {i}"), 1.0 - i / 10)
+        for i in range(1, n + 1)
+    ]
 
 
 def test_markers_map_to_passages_in_order_of_first_mention():

@@ -57,7 +57,9 @@ def test_ask_with_history_file(run, generator, tmp_path):
     run("ingest")
     history = tmp_path / "history.json"
     history.write_text(json.dumps([{"role": "user", "content": "Where did Kerry meet Lavrov in September 2015?"}]))
-    generator.enqueue("What did Kerry say after meeting Lavrov in New York?", "Kerry said efforts are not coordinated [1].")
+    generator.enqueue(
+        "What did Kerry say after meeting Lavrov in New York?", "Kerry said efforts are not coordinated [1]."
+    )
     data = json.loads(run("ask", "--json", "--history", str(history), "And what did Kerry say?").output)
     assert data["standalone_question"] == "What did Kerry say after meeting Lavrov in New York?"
 

@@ -73,7 +73,9 @@ def test_a_question_in_another_language_is_answered_not_crashed(app, generator):
 
 
 def test_a_follow_up_is_rewritten_before_retrieval(app, generator):
-    generator.enqueue("What did Kerry say about the coordination center against ISIL?", "Kerry said it is not coordinated [1].")
+    generator.enqueue(
+        "What did Kerry say about the coordination center against ISIL?", "Kerry said it is not coordinated [1]."
+    )
     history = [
         {"role": "user", "content": "Where is the coordination center against ISIL being created?"},
         {"role": "assistant", "content": "In Iraq [1]."},

@@ -10,7 +10,9 @@ PASSAGES = [
 
 
 def hits():
-    return [Hit(Chunk(f"a{i}:0", f"a{i}", 0, t, 0, len(t), f"a{i}.txt", f"T{i}"), 0.9) for i, t in enumerate(PASSAGES, 1)]
+    return [
+        Hit(Chunk(f"a{i}:0", f"a{i}", 0, t, 0, len(t), f"a{i}.txt", f"T{i}"), 0.9) for i, t in enumerate(PASSAGES, 1)
+    ]
 
 
 def checked(raw):

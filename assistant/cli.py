@@ -167,6 +167,21 @@ def serve(ctx, host, port, auth):
     run(assistant_from(ctx), host=host, port=port, auth=auth, warn=lambda m: click.echo(m, err=True))
 
 
+@cli.command(name="eval")
+@click.argument("qa_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the metrics and every question.")
+@click.option("--retrieval-only", is_flag=True, help="Measure retrieval only; skip generation (fast).")
+@click.pass_context
+def eval_command(ctx, qa_file, as_json, retrieval_only):
+    """Measure retrieval and answers on a question set (JSON lines, see seed_qa_dev.jsonl)."""
+    from .evaluate import evaluate, format_table, read_questions
+
+    questions = read_questions(qa_file)
+    with click.progressbar(length=len(questions), label="Questions", file=sys.stderr) as bar:
+        result = evaluate(assistant_from(ctx), questions, retrieval_only, progress=lambda i, n, _: bar.update(1))
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else format_table(result))
+
+
 @cli.command(name="models")
 @click.pass_context
 def models_command(ctx):

@@ -99,7 +99,7 @@ def status_html(app) -> str:
 
 
 def respond(app, message: str, history: list, date_from="", date_to="", outlet="", folder=""):
-    """Stream (chat history, sources panel) for one question."""
+    """Stream (chat history, sources panel, cited articles or None while unsettled) for one question."""
     history = list(history or [])
     turn = sum(1 for m in history if m["role"] == "user") + 1
     earlier = [{"role": m["role"], "content": _plain(m["content"])} for m in history]
@@ -108,21 +108,44 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
     generator = app._generator
     if generator is not None and getattr(generator, "lock", None) is not None and generator.lock.locked():
         history[-1]["content"] = "⏳ Waiting for the model: another question is being answered…"
-    yield history, ""
+    yield history, "", None
     try:
-        filters = check_filters(Filters(date_from.strip(), date_to.strip(), outlet.strip(), folder.strip()))
+        filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
         streamed = ""
         for item in app.ask_stream(message, filters=filters, history=earlier):
             if isinstance(item, Answer):
                 history[-1]["content"] = _final_text(item, turn)
-                yield history, sources_html(item, turn)
+                yield history, sources_html(item, turn), cited_articles(item)
                 return
             streamed += item
             history[-1]["content"] = html.escape(streamed)
-            yield history, ""
+            yield history, "", None
     except AssistantError as exc:
         history[-1]["content"] = f"⚠ {html.escape(str(exc))}"
-        yield history, ""
+        yield history, "", []
+
+
+def cited_articles(answer: Answer) -> list[tuple[str, str]]:
+    """(label, article id) of each article the answer cites, for the article opener."""
+    seen = {}
+    for c in answer.citations:
+        seen.setdefault(c.hit.chunk.article_id, f"[{c.n}] {c.hit.chunk.title} ({c.hit.chunk.source})")
+    return [(label, aid) for aid, label in seen.items()]
+
+
+def article_html(app, article_id: str | None) -> str:
+    """The whole article, from the index only, escaped; anything else is refused."""
+    if not article_id:
+        return ""
+    try:
+        a = app.article(article_id)
+    except AssistantError as exc:
+        return f"<div class='notice'>{html.escape(str(exc))}</div>"
+    details = " · ".join(html.escape(x) for x in (a["outlet"], a["date"], a["source"], a["url"]) if x)
+    return (
+        f"<div class='source-card'><b>{html.escape(a['title'])}</b><div class='meta'>{details}</div>"
+        f"<div class='passage'>{html.escape(a['text'])}</div></div>"
+    )
 
 
 def _final_text(answer: Answer, turn: int) -> str:
@@ -145,10 +168,17 @@ def build_ui(app):
 
     with gr.Blocks(title="assistant: ask the articles") as demo:
         gr.Markdown("## Ask the articles\nAnswers come only from the indexed articles, with numbered sources.")
-        notice = gr.HTML(status_html(app))
+        notice = gr.HTML(status_html(app), elem_id="notice")
         with gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Chat", height=520, sanitize_html=True, feedback_options=None)
+                chat = gr.Chatbot(
+                    label="Chat",
+                    elem_id="chat",
+                    height=520,
+                    sanitize_html=True,
+                    feedback_options=None,
+                    buttons=["copy"],
+                )
                 with gr.Row():
                     box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=5)
                     send = gr.Button("Ask", variant="primary", scale=1)
@@ -161,16 +191,21 @@ def build_ui(app):
                         folder = gr.Textbox(label="Folder", placeholder="articles")
                 clear = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
-                sources = gr.HTML(sources_html(None, 0), label="Sources")
+                sources = gr.HTML(sources_html(None, 0), label="Sources", elem_id="sources")
+                opener = gr.Dropdown(label="Open a cited article", choices=[], elem_id="open-article")
+                article = gr.HTML("", elem_id="article")
 
         inputs = [box, chat, date_from, date_to, outlet, folder]
 
         def ask(message, history, *filters):
-            yield from respond(app, message, history, *filters)
+            for chat_value, sources_value, cited in respond(app, message, history, *filters):
+                choices = gr.update(choices=cited, value=None) if cited is not None else gr.update()
+                yield chat_value, sources_value, choices
 
         for trigger in (box.submit, send.click):
-            trigger(ask, inputs, [chat, sources], api_name="ask" if trigger == box.submit else False,
+            trigger(ask, inputs, [chat, sources, opener], api_name="ask" if trigger == box.submit else False,
                     concurrency_limit=8).then(lambda: "", None, box)  # fmt: skip
+        opener.change(lambda aid: article_html(app, aid), opener, article, api_name="article")
         clear.click(lambda: ([], sources_html(None, 0), status_html(app)), None, [chat, sources, notice])
         demo.load(lambda: status_html(app), None, notice)
     return demo
@@ -188,7 +223,8 @@ def serve(app, host: str = "127.0.0.1", port: int = 7860, auth: str | None = Non
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=8)
     warn(f"Serving the chat page on http://{host}:{port} (Ctrl+C stops it)")
-    return demo.launch(
+    demo.launch(
         server_name=host, server_port=port, share=False, auth=credentials, css=CSS, head=HEAD,
         prevent_thread_lock=not block, show_error=False, quiet=True, footer_links=[],
     )  # fmt: skip
+    return demo  # still serving when block=False: demo.close() stops it

@@ -41,7 +41,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _ends_sentence(text: str, dot: int, after: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[:dot])
+    word = re.search(r"([\w.]+)$", text[max(0, dot - 40) : dot])  # bounded look-back: linear time
     if text[dot] == "." and word:
         w = word.group(1).lower()
         if w in ABBREVIATIONS or (len(w) == 1 and w.isalpha()):

@@ -1,0 +1,78 @@
+"""Crash safety: SIGKILL `ingest` at random points; a plain re-run always leaves a consistent index."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.pipeline import Assistant
+from tests.conftest import FakeEmbedder
+
+SCRIPT = Path(__file__).with_name("ingest_with_fakes.py")
+
+
+def make_corpus(root: Path, n: int = 400) -> Path:
+    root.mkdir()
+    rng = random.Random(7)
+    words = "minister talks coalition river ferry market price shares football match election vote".split()
+    for i in range(n):
+        body = " ".join(
+            f"Sentence {j} about {rng.choice(words)} and {rng.choice(words)}." for j in range(rng.randint(60, 120))
+        )
+        (root / f"story_{i:03d}.txt").write_text(f"Story number {i}\n\n{body}\n")
+    return root
+
+
+def snapshot(store_path: Path) -> dict:
+    app = Assistant(Settings.load(environ={}, store_path=store_path), embedder=FakeEmbedder())
+    got = app.store.collection.get(include=["metadatas"])
+    ids = got["ids"]
+    per_article = Counter(m["article_id"] for m in got["metadatas"])
+    expected = {m["article_id"]: m["n_chunks"] for m in got["metadatas"]}
+    lexical = app.lexical.counts()
+    lexical_ids = {r[0] for r in app.lexical.db.execute("SELECT chunk_id FROM passages")}
+    return {
+        "chunks": len(ids),
+        "duplicates": len(ids) - len(set(ids)),
+        "half_indexed": [a for a, n in per_article.items() if n != expected[a]],
+        "lexical_mismatch": sorted(set(lexical) ^ set(per_article))
+        + [a for a in lexical if lexical[a] != per_article.get(a)],
+        "lexical_orphans": len(lexical_ids - set(ids)),
+        "articles": len(per_article),
+    }
+
+
+def run_ingest(store: Path, corpus: Path, pause: float = 0.0, kill_after: float | None = None) -> int:
+    proc = subprocess.Popen([sys.executable, str(SCRIPT), str(store), str(corpus), str(pause)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    if kill_after is not None:
+        time.sleep(kill_after)
+        proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=300)
+    return proc.returncode
+
+
+def test_killed_ingests_are_repaired_by_a_plain_rerun(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus")
+    store = tmp_path / "crashy"
+    rng = random.Random(11)
+    kills = 0
+    for round_ in range(4):
+        if round_:  # give the next run work to do: changed articles are deleted and rewritten
+            for victim in rng.sample(sorted(corpus.iterdir()), 250):
+                victim.write_text(victim.read_text() + f"\nA sentence added in round {round_} about the ferry.\n")
+        code = run_ingest(store, corpus, pause=0.3, kill_after=rng.uniform(2.5, 5.0))
+        kills += code == -signal.SIGKILL
+        assert run_ingest(store, corpus) == 0  # the plain re-run
+        fresh = tmp_path / f"fresh{round_}"
+        assert run_ingest(fresh, corpus) == 0
+        reference = snapshot(fresh)
+        assert reference["articles"] == 400 and not reference["half_indexed"]
+        assert snapshot(store) == reference
+    assert kills >= 3, "the ingest finished before it could be killed: make the corpus bigger"

@@ -1,0 +1,47 @@
+"""Offline, proven: ingest and ask with the real embedding model while every non-loopback connection fails."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from assistant.config import Settings
+from assistant.pipeline import Assistant
+from tests.conftest import ARTICLES, ScriptedGenerator
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    attempts = []
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost") or self.family == socket.AF_UNIX):
+            attempts.append(address)
+            raise OSError(f"network blocked by test: {address}")
+        return real_connect(self, address)
+
+    def refuse(address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError(f"network blocked by test: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts
+
+
+def test_ingest_and_ask_work_with_the_network_blocked(no_network, tmp_path):
+    generator = ScriptedGenerator()
+    app = Assistant(Settings.load(store_path=tmp_path / "index", corpus_path=ARTICLES), generator=generator)
+    report = app.ingest()
+    assert len(report.added) == 5
+    question = "Which ancient city did Islamic State occupy in May 2015?"
+    n = next(i for i, h in enumerate(app.retrieve(question), 1) if "Palmyra" in h.chunk.text)
+    generator.enqueue(f"Islamic State took Palmyra, a strategic location home to renowned classical sites [{n}].")
+    answer = app.ask(question)
+    assert answer.citations and answer.citations[0].hit.chunk.source == "004_5ea01524ddc3fb62.txt"
+    assert no_network == [], f"something tried to reach the network: {no_network}"

@@ -121,22 +121,24 @@ def ask(ctx, question, as_json, history, **kwargs):
 
     app = assistant_from(ctx)
     turns = read_history(history) if history else []
-    answer = None
+    answer, streamed = None, ""
     for item in app.ask_stream(question, filters=make_filters(kwargs), history=turns):
         if isinstance(item, Answer):
             answer = item
         elif not as_json:
+            streamed += item
             click.echo(item, nl=False)
     if as_json:
         click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return
-    click.echo("\n")
-    click.echo(format_answer(answer))
+    click.echo(format_answer(answer, streamed))
 
 
-def format_answer(answer) -> str:
-    """The settled answer and its numbered sources, for a terminal."""
-    lines = [answer.text, ""]
+def format_answer(answer, streamed: str = "") -> str:
+    """The checked answer (when checking changed what streamed) and its numbered sources, for a terminal."""
+    lines = ["", ""] if streamed else []
+    if " ".join(answer.text.split()) != " ".join(streamed.split()):
+        lines += [("Checked answer: " if streamed else "") + answer.text, ""]
     if answer.standalone_question != answer.question:
         lines.insert(0, f"(searched for: {answer.standalone_question})\n")
     lines += [f"! {w}" for w in answer.warnings]

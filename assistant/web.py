@@ -2,21 +2,27 @@
 
 `build_ui(app)` returns the Blocks (tests build it without a server);
 `serve(app, ...)` launches it on 127.0.0.1 by default, never with a share
-link, with system fonts only. Answers stream into the chat; the sources of the
-latest answer show beside it as cards. Every piece of article text is
-HTML-escaped before it reaches the page.
+link, and loads nothing from other hosts (Gradio's own fonts are served by the
+page). Answers stream into the chat; the sources of the latest answer show
+beside it as cards, with the supporting sentences highlighted; a card opens its
+whole article, read from the index only. Every piece of article and answer
+text is HTML-escaped before it reaches the page. The page offers no uploads.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 
 from .cite import MARKER
-from .errors import AssistantError
-from .records import Answer, Citation
+from .errors import AssistantError, ConfigError
+from .records import Answer, Citation, Hit
 from .retrieve import Filters, check_filters
+from .verify import split_sentences
 
+log = logging.getLogger(__name__)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 EXAMPLES = [
     "What did Lavrov propose?",
     "What did Lavrov and Kerry agree on in Kuala Lumpur?",
@@ -30,9 +36,11 @@ CSS = """
 .source-card .passage { white-space: pre-wrap; margin-top: 6px; }
 .source-card mark { background: #fff3a3; color: inherit; }
 .source-card.unsupported { border-color: #d9822b; }
+.source-card button.open-article { margin-top: 6px; text-decoration: underline; cursor: pointer; }
 .notice { padding: 8px 12px; border-radius: 8px; background: #fff4e5; color: #6b3d00; }
 """
 
+# A click on [n] in the answer opens source card n and scrolls it into view.
 HEAD = """
 <script>
 document.addEventListener("click", (event) => {
@@ -44,27 +52,77 @@ document.addEventListener("click", (event) => {
 </script>
 """
 
+# Runs once on the sources panel: a card's "Open the full article" button asks the server for that article.
+OPEN_ARTICLE_JS = """
+element.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-article]");
+  if (button) trigger("open_article", {article: button.dataset.article});
+});
+"""
+
 
 def link_markers(text: str, turn: int) -> str:
-    """'[2]' -> a link to source card 2 of this turn."""
-    return MARKER.sub(lambda m: "".join(f"[[{n}]](#src-{turn}-{n})" for n in re.findall(r"\d+", m.group(1))), text)
+    """Make each marker a link to its source card of this turn.
+
+    >>> link_markers("Yes [2][3]. No [1: unsupported].", 4)
+    'Yes [[2]](#src-4-2)[[3]](#src-4-3). No [[1: unsupported]](#src-4-1).'
+    """
+    text = MARKER.sub(lambda m: "".join(f"[[{n}]](#src-{turn}-{n})" for n in re.findall(r"\d+", m.group(1))), text)
+    return re.sub(r"\[(\d+): unsupported\]", lambda m: f"[[{m[1]}: unsupported]](#src-{turn}-{m[1]})", text)
+
+
+def highlight(passage: str, quote: str) -> str:
+    """The passage escaped, each of its sentences that the quote holds wrapped in <mark>.
+
+    The checker's quote is passage sentences with their whitespace squashed, joined by spaces.
+    >>> highlight("A cat sat. The <b>dog</b>\\nran off. End.", "The <b>dog</b> ran off.")
+    'A cat sat. <mark>The &lt;b&gt;dog&lt;/b&gt;\\nran off.</mark> End.'
+    """
+    from .chunk import sentence_spans
+
+    wanted = " ".join(quote.split())
+    out, pos = [], 0
+    for start, end in sentence_spans(passage) if wanted else []:
+        plain = " ".join(s.text for s in split_sentences(passage[start:end]))
+        if len(plain) > 3 and plain in wanted:
+            out += [html.escape(passage[pos:start]), f"<mark>{html.escape(passage[start:end])}</mark>"]
+            pos = end
+    return "".join(out) + html.escape(passage[pos:])
 
 
 def source_card(c: Citation, turn: int) -> str:
+    """One cited passage: title, outlet, date, file, support score, the passage with its quote marked."""
     ch = c.hit.chunk
-    details = " · ".join(html.escape(x) for x in (ch.outlet, ch.date, ch.source) if x)
-    passage = html.escape(ch.text)
-    if c.quote and c.quote in ch.text:
-        passage = passage.replace(html.escape(c.quote), f"<mark>{html.escape(c.quote)}</mark>", 1)
+    passage = highlight(ch.text, c.quote)
+    if c.quote and "<mark>" not in passage:  # the quote could not be placed: show it apart
+        passage = f"<mark>{html.escape(c.quote)}</mark>\n\n{passage}"
     support = ""
-    if c.supported is not None:
-        verdict = "supports the answer" if c.supported else "does not clearly support the answer"
-        support = f'<div class="meta">Support score {c.support:.2f}: this passage {verdict}.</div>'
+    if c.support is not None:
+        verdict = "supports" if c.supported is not False else "does not clearly support"
+        added = " (attached by the citation check)" if c.origin == "checker" else ""
+        support = f'<div class="meta">Support score {c.support:.2f}: this passage {verdict} the answer{added}.</div>'
     return (
-        f'<details class="source-card{"" if c.supported is not False else " unsupported"}" id="src-{turn}-{c.n}" open>'
-        f"<summary>[{c.n}] {html.escape(ch.title)}</summary>"
-        f'<div class="meta">{details}</div>{support}<div class="passage">{passage}</div></details>'
+        f'<details class="source-card{" unsupported" if c.supported is False else ""}" id="src-{turn}-{c.n}" open>'
+        f"<summary>[{c.n}] {html.escape(ch.title)}</summary>{_meta(ch)}{support}"
+        f'<div class="passage">{passage}</div>{_opener(ch.article_id)}</details>'
     )
+
+
+def closest_card(h: Hit) -> str:
+    """A passage found for an abstention: shown for reference, never numbered as a citation."""
+    ch = h.chunk
+    return (
+        f'<details class="source-card closest"><summary>{html.escape(ch.title)}</summary>{_meta(ch)}'
+        f'<div class="passage">{html.escape(ch.text)}</div>{_opener(ch.article_id)}</details>'
+    )
+
+
+def _meta(ch) -> str:
+    return '<div class="meta">' + " · ".join(html.escape(x) for x in (ch.outlet, ch.date, ch.source) if x) + "</div>"
+
+
+def _opener(article_id: str) -> str:
+    return f'<button class="open-article" data-article="{html.escape(article_id)}">Open the full article</button>'
 
 
 def sources_html(answer: Answer | None, turn: int) -> str:
@@ -74,12 +132,11 @@ def sources_html(answer: Answer | None, turn: int) -> str:
     if answer.standalone_question != answer.question:
         parts.append(f"<p><b>Searched for:</b> {html.escape(answer.standalone_question)}</p>")
     if answer.abstained:
-        parts.append("<p>No passage answers this question. Closest passages found:</p>")
-        parts += [
-            f"<p>• {html.escape(h.chunk.title)} <span class='meta'>({html.escape(h.chunk.source)})</span></p>"
-            for h in answer.hits[:3]
-        ]
-    parts += [source_card(c, turn) for c in answer.citations]
+        if answer.hits:
+            parts.append("<p>No passage answers this question. Closest passages found:</p>")
+        parts += [closest_card(h) for h in answer.hits[:3]]
+    else:
+        parts += [source_card(c, turn) for c in answer.citations]
     return "\n".join(parts) or "<p>No sources.</p>"
 
 
@@ -91,46 +148,49 @@ def status_html(app) -> str:
         if app.store.count() == 0:
             return "<div class='notice'>The index is empty: run <code>assistant ingest</code> to add articles.</div>"
         spec = app.chat_spec()
-        if app._generator is None and not models.is_installed(spec):
-            return f"<div class='notice'>Chat model {html.escape(spec.name)} is not installed: {html.escape(spec.install_hint())}</div>"
+        if app._generator is None and not app.settings.llm_url and not models.is_installed(spec):
+            hint = html.escape(spec.install_hint())
+            return f"<div class='notice'>Chat model {html.escape(spec.name)} is not installed: {hint}</div>"
     except AssistantError as exc:
         return f"<div class='notice'>{html.escape(str(exc))}</div>"
     return ""
 
 
+def waiting_note(generator) -> str:
+    """'' when the model is free; otherwise a line saying how many questions are ahead."""
+    lock = getattr(generator, "lock", None)
+    if lock is None or not lock.locked():
+        return ""
+    ahead = getattr(generator, "waiting", 0) + 1
+    return f"⏳ Waiting for the model: {ahead} question{'s' if ahead > 1 else ''} ahead of yours…"
+
+
 def respond(app, message: str, history: list, date_from="", date_to="", outlet="", folder=""):
-    """Stream (chat history, sources panel, cited articles or None while unsettled) for one question."""
+    """Stream (chat history, sources panel) for one question; errors end the answer as one line."""
     history = list(history or [])
     turn = sum(1 for m in history if m["role"] == "user") + 1
     earlier = [{"role": m["role"], "content": _plain(m["content"])} for m in history]
-    history.append({"role": "user", "content": message})
-    history.append({"role": "assistant", "content": "…"})
-    generator = app._generator
-    if generator is not None and getattr(generator, "lock", None) is not None and generator.lock.locked():
-        history[-1]["content"] = "⏳ Waiting for the model: another question is being answered…"
-    yield history, "", None
+    history += [{"role": "user", "content": _text(message or "")}]
+    history.append({"role": "assistant", "content": waiting_note(app._generator) or "…"})
+    yield history, ""
     try:
         filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
         streamed = ""
         for item in app.ask_stream(message, filters=filters, history=earlier):
             if isinstance(item, Answer):
                 history[-1]["content"] = _final_text(item, turn)
-                yield history, sources_html(item, turn), cited_articles(item)
+                yield history, sources_html(item, turn)
                 return
             streamed += item
-            history[-1]["content"] = html.escape(streamed)
-            yield history, "", None
+            history[-1]["content"] = _text(streamed)
+            yield history, ""
     except AssistantError as exc:
-        history[-1]["content"] = f"⚠ {html.escape(str(exc))}"
-        yield history, "", []
-
-
-def cited_articles(answer: Answer) -> list[tuple[str, str]]:
-    """(label, article id) of each article the answer cites, for the article opener."""
-    seen = {}
-    for c in answer.citations:
-        seen.setdefault(c.hit.chunk.article_id, f"[{c.n}] {c.hit.chunk.title} ({c.hit.chunk.source})")
-    return [(label, aid) for aid, label in seen.items()]
+        history[-1]["content"] = f"⚠ {_text(_one_line(exc))}"
+        yield history, ""
+    except Exception as exc:  # a bug or a broken model: say so in the chat, keep the page alive
+        log.exception("answering %r failed", message)
+        history[-1]["content"] = f"⚠ Internal error ({type(exc).__name__}: {_text(_one_line(exc))})"
+        yield history, ""
 
 
 def article_html(app, article_id: str | None) -> str:
@@ -138,9 +198,9 @@ def article_html(app, article_id: str | None) -> str:
     if not article_id:
         return ""
     try:
-        a = app.article(article_id)
+        a = app.article(str(article_id))
     except AssistantError as exc:
-        return f"<div class='notice'>{html.escape(str(exc))}</div>"
+        return f"<div class='notice'>{html.escape(_one_line(exc))}</div>"
     details = " · ".join(html.escape(x) for x in (a["outlet"], a["date"], a["source"], a["url"]) if x)
     return (
         f"<div class='source-card'><b>{html.escape(a['title'])}</b><div class='meta'>{details}</div>"
@@ -149,11 +209,20 @@ def article_html(app, article_id: str | None) -> str:
 
 
 def _final_text(answer: Answer, turn: int) -> str:
-    text = html.escape(answer.text, quote=False)
+    text = _text(answer.text)
     if answer.abstained:
         return text
-    warnings = "".join(f"\n\n⚠ {html.escape(w)}" for w in answer.warnings)
+    warnings = "".join(f"\n\n⚠ {_text(w)}" for w in answer.warnings)
     return link_markers(text, turn) + warnings
+
+
+def _text(text: str) -> str:
+    """Chat text: markup escaped, quotes left readable (chat messages are never inside attributes)."""
+    return html.escape(text, quote=False)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _plain(content) -> str:
@@ -191,40 +260,66 @@ def build_ui(app):
                         folder = gr.Textbox(label="Folder", placeholder="articles")
                 clear = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
-                sources = gr.HTML(sources_html(None, 0), label="Sources", elem_id="sources")
-                opener = gr.Dropdown(label="Open a cited article", choices=[], elem_id="open-article")
+                sources = gr.HTML(sources_html(None, 0), elem_id="sources", js_on_load=OPEN_ARTICLE_JS)
                 article = gr.HTML("", elem_id="article")
 
-        inputs = [box, chat, date_from, date_to, outlet, folder]
-
         def ask(message, history, *filters):
-            for chat_value, sources_value, cited in respond(app, message, history, *filters):
-                choices = gr.update(choices=cited, value=None) if cited is not None else gr.update()
-                yield chat_value, sources_value, choices
+            yield from respond(app, message, history, *filters)
 
-        for trigger in (box.submit, send.click):
-            trigger(ask, inputs, [chat, sources, opener], api_name="ask" if trigger == box.submit else False,
-                    concurrency_limit=8).then(lambda: "", None, box)  # fmt: skip
-        opener.change(lambda aid: article_html(app, aid), opener, article, api_name="article")
-        clear.click(lambda: ([], sources_html(None, 0), status_html(app)), None, [chat, sources, notice])
-        demo.load(lambda: status_html(app), None, notice)
+        def open_article(evt):
+            data = evt._data if isinstance(evt._data, dict) else {}  # sent by the browser: article() checks it
+            return article_html(app, data.get("article"))
+
+        open_article.__annotations__["evt"] = gr.EventData  # a real class: gradio passes the event's data
+
+        inputs, private = [box, chat, date_from, date_to, outlet, folder], {"api_visibility": "private"}
+        # At most 8 questions in flight, the rest wait in Gradio's queue; the model itself answers one at a time.
+        queued = {"concurrency_limit": 8, "concurrency_id": "answer"}
+        box.submit(ask, inputs, [chat, sources], api_name="ask", **queued).then(lambda: "", None, box, **private)
+        send.click(ask, inputs, [chat, sources], **queued, **private).then(lambda: "", None, box, **private)
+        sources.open_article(open_article, None, article, **private)
+        clear.click(
+            lambda: ([], sources_html(None, 0), "", status_html(app)), None, [chat, sources, article, notice], **private
+        )
+        demo.load(lambda: status_html(app), None, notice, **private)
     return demo
 
 
-def serve(app, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, warn=print, block: bool = True):
-    """Launch the page. Beyond loopback without --auth, warn loudly; never a share link."""
+def access(host: str, auth: str | None) -> tuple[tuple[str, str] | None, str]:
+    """(login or None, warning or '') for serving on host.
+
+    >>> access("127.0.0.1", None)
+    (None, '')
+    >>> access("0.0.0.0", "ann:s3cret:x")
+    (('ann', 's3cret:x'), '')
+    """
     credentials = None
     if auth:
-        if ":" not in auth:
-            raise AssistantError("--auth must look like USER:PASSWORD")
-        credentials = tuple(auth.split(":", 1))
-    if host not in ("127.0.0.1", "localhost", "::1") and not credentials:
-        warn(f"Warning: serving on {host} without --auth: anyone who can reach this machine can read the articles.")
+        user, _, password = auth.partition(":")
+        if not user or not password:
+            raise ConfigError("--auth must look like USER:PASSWORD (or set ASSISTANT_AUTH so)")
+        credentials = (user, password)
+    warning = ""
+    if host not in LOOPBACK and not credentials:
+        warning = f"Warning: serving on {host} without --auth: anyone who can reach this machine can read the articles."
+    return credentials, warning
+
+
+def serve(app, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, warn=print, block: bool = True):
+    """Launch the page. Beyond loopback without --auth, warn loudly; never a share link, never uploads."""
+    credentials, warning = access(host, auth)
+    if warning:
+        warn(warning)
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=8)
     warn(f"Serving the chat page on http://{host}:{port} (Ctrl+C stops it)")
-    demo.launch(
-        server_name=host, server_port=port, share=False, auth=credentials, css=CSS, head=HEAD,
-        prevent_thread_lock=not block, show_error=False, quiet=True, footer_links=[],
-    )  # fmt: skip
+    try:
+        demo.launch(
+            server_name=host, server_port=port, share=False, auth=credentials, css=CSS, head=HEAD,
+            prevent_thread_lock=not block, show_error=False, quiet=True, footer_links=[],
+        )  # fmt: skip
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve on {host}:{port} ({_one_line(exc)}); choose another --port or --host"
+        ) from None
     return demo  # still serving when block=False: demo.close() stops it

@@ -7,6 +7,7 @@ default models. Every request the page makes is recorded: none may leave 127.0.0
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import time
@@ -37,21 +38,34 @@ August 9, 2015
 Sergei Lavrov proposed a hostile markup test <script>window.__pwned = 1</script> and an image
 <img src=x onerror="window.__pwned = 1"> inside the article text.
 """
+COALITION = "Lavrov proposed a coalition that would bring together all those already fighting on the ground"
+
+
+class SlowModel(ScriptedGenerator):
+    """Like LlamaGenerator: one answer at a time (its lock held while streaming), a pause per word."""
+
+    def __init__(self, *replies, pause=0.08):
+        super().__init__(*replies)
+        self.pause, self.waiting = pause, 0
+
+    def stream(self, messages, max_tokens, temperature):
+        self.waiting += 1
+        self.lock.acquire()
+        self.waiting -= 1
+        try:
+            self.seen.append(messages)
+            reply = self.replies.pop(0) if self.replies else "The articles do not contain the answer to this question."
+            for piece in re.findall(r"\S+\s*", reply):
+                time.sleep(self.pause)
+                yield piece
+        finally:
+            self.lock.release()
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class SlowScript(ScriptedGenerator):
-    """Pauses between words so the test can see the answer stream in."""
-
-    def stream(self, messages, max_tokens, temperature):
-        for piece in super().stream(messages, max_tokens, temperature):
-            time.sleep(0.08)
-            yield piece
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +102,8 @@ def bot_text(page) -> str:
 
 
 def only_loopback(requests):
-    hosts = {url.split("/")[2].rsplit(":", 1)[0] for url in requests if url.startswith(("http:", "https:", "ws"))}
+    assert requests, "no request recorded: the recorder is broken"
+    hosts = {url.split("/")[2].rsplit(":", 1)[0] for url in requests if not url.startswith(("data:", "blob:"))}
     assert hosts <= {"127.0.0.1"}, hosts
 
 
@@ -97,7 +112,7 @@ def fake_site(tmp_path):
     corpus = tmp_path / "articles"
     shutil.copytree(ARTICLES, corpus)
     (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
-    generator = SlowScript()
+    generator = SlowModel()
     app = Assistant(Settings.load(environ={}, store_path=tmp_path / "index", corpus_path=corpus, min_score=-1.0),
                     embedder=FakeEmbedder(), generator=generator)  # fmt: skip
     app.ingest()
@@ -106,35 +121,60 @@ def fake_site(tmp_path):
     demo.close()
 
 
-def test_an_answer_streams_in_with_a_citation_and_its_source(browser, fake_site):
+def test_an_answer_streams_in_with_a_citation_its_card_and_its_article(browser, fake_site):
+    from playwright.sync_api import expect
+
     app, generator, url = fake_site
-    question = "Which ancient city did Islamic State occupy in May 2015?"
-    n, hit = next((i, h) for i, h in enumerate(app.retrieve(question), 1) if "Palmyra" in h.chunk.text)
-    sentence = next(s for s in hit.chunk.text.replace("\n", " ").split(". ") if "Palmyra" in s)
-    generator.enqueue(f"{sentence} [{n}].")  # a faithful sentence: the checker must find it supported
+    question = "What did Lavrov propose?"
+    n = next(i for i, h in enumerate(app.retrieve(question), 1) if "Russia-proposed coalition" in h.chunk.text)
+    generator.enqueue(f"{COALITION} [{n}].")
     requests: list[str] = []
     page = open_page(browser, url, requests)
+    page.set_viewport_size({"width": 1280, "height": 600})
     ask(page, question)
-    seen = set()
+    seen = []
     deadline = time.time() + 30
     while time.time() < deadline and not page.locator("#sources details").count():
-        seen.add(bot_text(page))
+        seen.append(bot_text(page))
         time.sleep(0.05)
     final = bot_text(page)
-    assert f"[{n}]" in final and "Palmyra" in final
-    partial = [t for t in seen if t and t not in ("…", final) and "Palmyra" in final]
-    assert partial, "the answer never showed a partial state: not streamed"
+    assert final.startswith(COALITION) and f"[{n}]" in final
+    partial = [t for t in seen if t and t.strip() != "…" and COALITION.startswith(t.strip()) and t.strip() != COALITION]
+    assert partial, f"the answer never showed a partial state: not streamed ({seen[:5]})"
     card = page.locator(f"#src-1-{n}")
-    assert "004_5ea01524ddc3fb62.txt" in card.inner_text() and "Palmyra" in card.inner_text()
-    assert card.locator("mark").count() == 1  # the supporting sentence is highlighted
+    text = card.inner_text()
+    assert "Lavrov Says U.S. Should Cooperate with Syria" in text and "003_e5eb417d42e88fd9.txt" in text
+    assert "August" in text or "2015-08-10" in text
+    assert "He named the Syrian and Iraqi armies" in text  # the passage, beyond the quote
+    assert card.locator("mark").inner_text().startswith("The Russia-proposed coalition, Lavrov said")
+    assert re.search(r"Support score 0\.\d\d", text)
+
     page.evaluate(f"document.getElementById('src-1-{n}').open = false")
+    page.evaluate("window.scrollTo(0, 0); document.querySelector('#sources').scrollTop = 0")
     page.locator("#chat a", has_text=f"{n}").first.click()
     assert page.evaluate(f"document.getElementById('src-1-{n}').open")
-    page.locator("#open-article input").click()
-    page.get_by_role("option").first.click()
-    page.wait_for_selector("#article .source-card", timeout=10000)
-    assert "Palmyra" in page.locator("#article").inner_text()
+    expect(card.locator("summary")).to_be_in_viewport(timeout=5000)
+
+    card.get_by_role("button", name="Open the full article").click()
+    page.wait_for_function("document.querySelector('#article').innerText.includes('Proposed Coalition')", timeout=10000)
+    whole = page.locator("#article").inner_text()
+    assert "Washington currently heads a coalition" in whole and "Russia-proposed coalition" in whole
     only_loopback(requests)
+
+
+def test_the_page_refuses_articles_outside_the_index(browser, fake_site):
+    app, generator, url = fake_site
+    page = open_page(browser, url, [])
+    page.wait_for_selector("#sources p")
+    for bad in ("../../etc/passwd", "0123456789abcdef", "/etc/passwd"):
+        page.evaluate(  # a forged button: the id comes from the browser, the server must check it
+            """bad => { const b = document.createElement('button'); b.dataset.article = bad;
+               b.textContent = 'forged'; document.querySelector('#sources p').appendChild(b); b.click(); }""",
+            bad,
+        )
+        page.wait_for_function(f"document.querySelector('#article').innerText.includes(\"has id '{bad}'\")")
+        assert "no indexed article" in page.locator("#article").inner_text()
+        assert "root:" not in page.locator("#article").inner_text()
 
 
 def test_article_text_is_shown_as_text_never_run(browser, fake_site):
@@ -145,11 +185,29 @@ def test_article_text_is_shown_as_text_never_run(browser, fake_site):
     page = open_page(browser, url, requests)
     ask(page, "What hostile markup test did Lavrov propose?")
     page.wait_for_selector("#sources details", timeout=30000)
+    page.locator(f"#src-1-{n}").get_by_role("button", name="Open the full article").click()
+    page.wait_for_function("document.querySelector('#article').innerText.includes('hostile markup')", timeout=10000)
     time.sleep(0.5)
     assert page.evaluate("window.__pwned") is None
-    assert "<script>" in page.locator("#sources").inner_text()
+    for where in (page.locator("#sources"), page.locator("#article")):
+        shown = where.inner_text()
+        assert "<script>window.__pwned = 1</script>" in shown and '<img src=x onerror="window.__pwned = 1">' in shown
     assert "<script>" in bot_text(page)
+    assert page.locator("img[src='x'], #sources script, #article script, #chat script").count() == 0
     only_loopback(requests)
+
+
+def test_a_second_user_sees_that_the_model_is_busy(browser, fake_site):
+    app, generator, url = fake_site
+    generator.enqueue(" ".join(["Lavrov spoke at length."] * 12), COALITION + ".")
+    first, second = open_page(browser, url, []), open_page(browser, url, [])
+    ask(first, "What did Lavrov say?")
+    first.wait_for_function("document.querySelector('#chat').innerText.includes('Lavrov spoke')", timeout=15000)
+    ask(second, "What did Lavrov propose?")
+    second.wait_for_function("document.querySelector('#chat').innerText.includes('Waiting for the model')")
+    assert "1 question ahead" in bot_text(second)
+    second.wait_for_function(f"document.querySelector('#chat').innerText.includes({COALITION!r})", timeout=30000)
+    assert bot_text(first).startswith("Lavrov spoke at length") and "Waiting" not in bot_text(second)
 
 
 def test_the_page_says_when_the_index_is_empty(browser, tmp_path):
@@ -179,6 +237,7 @@ def test_the_page_says_when_the_chat_model_is_missing(browser, tmp_path):
         assert "Chat model absent is not installed" in page.locator("#notice").inner_text()
         ask(page, "What did Lavrov propose?")
         page.wait_for_function("document.querySelector('#chat').innerText.includes('pip install')", timeout=15000)
+        assert "\n" not in bot_text(page).strip()  # one line, no traceback
     finally:
         demo.close()
 
@@ -192,9 +251,19 @@ def test_the_real_models_answer_the_sample_question_in_the_page(browser, tmp_pat
         requests: list[str] = []
         page = open_page(browser, url, requests)
         ask(page, "What did Lavrov propose?")
-        page.wait_for_selector("#sources details", timeout=240000)
-        assert "[" in bot_text(page) and "Lavrov" in page.locator("#sources").inner_text()
-        assert page.locator("#sources details summary").count() >= 1
+        seen = set()
+        deadline = time.time() + 240
+        while time.time() < deadline and not page.locator("#sources details").count():
+            seen.add(bot_text(page).strip())
+            time.sleep(0.2)
+        final = bot_text(page)
+        assert len(seen - {"", "…", final.strip()}) >= 2, "no partial answer seen: not streamed"
+        assert re.search(r"\[\d+\]", final), final
+        card = page.locator("#sources details").first
+        assert (
+            re.search(r"\d{3}_[0-9a-f]{16}\.txt", card.inner_text())
+            and "Lavrov" in page.locator("#sources").inner_text()
+        )
         only_loopback(requests)
     finally:
         demo.close()

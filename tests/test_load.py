@@ -1,79 +1,91 @@
-"""Several people at once: 8 gradio_client users, 3 questions each, against a page on loopback.
+"""Several users at once: 8 gradio_client clients, 3 questions each, against the page served on loopback.
 
-Generation is serialised by the model's lock (a llama.cpp context serves one call at a time); retrieval
-is not. Every request must end in a complete answer; memory must stay bounded.
+The model is a fake that, like LlamaGenerator, answers one question at a time (it holds its lock while it
+streams) and pauses per word to simulate work. Each reply names the question it answers, so an answer
+delivered to the wrong user would show. Speed is measured by benchmarks/load.py, never asserted here.
 """
 
 from __future__ import annotations
 
-import resource
+import re
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-
-import pytest
+from pathlib import Path
 
 from assistant import web
-from assistant.config import Settings
-from assistant.pipeline import Assistant
-from tests.conftest import ARTICLES, FakeEmbedder, ScriptedGenerator
-from tests.test_browser import free_port
 
-QUESTIONS = ["What did Lavrov propose?", "Where is the coordination center being created?", "Who met Kerry?"]
+CLIENTS, QUESTIONS = 8, 3
+TOPICS = ["What did Lavrov propose", "What did Lavrov and Kerry agree on", "Which city did Islamic State occupy"]
 
 
-class BusyModel(ScriptedGenerator):
-    """Answers every question the same way, slowly, and records whether two calls ever overlapped."""
+class BusyModel:
+    """Replies 'Lavrov proposed a coalition for client C question Q [1].' word by word, one stream at a time."""
 
-    def __init__(self):
-        super().__init__()
-        self.active = 0
-        self.overlapped = False
-        self.calls = 0
+    name = "busy"
+
+    def __init__(self, pause: float = 0.01):
+        self.pause, self.lock, self.waiting, self.most_waiting, self.calls = pause, threading.Lock(), 0, 0, 0
+
+    def count_tokens(self, text):
+        return max(1, len(text) // 4)
 
     def stream(self, messages, max_tokens, temperature):
-        with self.lock:  # the same discipline as LlamaGenerator: one generation at a time
-            self.active += 1
-            self.overlapped |= self.active > 1
+        self.waiting += 1
+        self.most_waiting = max(self.most_waiting, self.waiting)
+        with self.lock:
+            self.waiting -= 1
             self.calls += 1
-            for word in "Lavrov met Kerry in Kuala Lumpur [1].".split():
-                time.sleep(0.02)
+            tag = re.search(r"client \d+ question \d+", messages[-1]["content"]).group()
+            for word in f"Lavrov proposed a coalition of all those fighting for {tag} [1].".split(" "):
+                time.sleep(self.pause)
                 yield word + " "
-            self.active -= 1
 
 
-@pytest.fixture
-def site(tmp_path):
-    model = BusyModel()
-    app = Assistant(Settings.load(environ={}, store_path=tmp_path / "index", min_score=-1.0),
-                    embedder=FakeEmbedder(), generator=model)  # fmt: skip
-    app.ingest([ARTICLES])
-    port = free_port()
-    demo = web.serve(app, port=port, block=False, warn=lambda m: None)
-    yield model, f"http://127.0.0.1:{port}/"
-    demo.close()
+def rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
 
-def test_eight_concurrent_users_all_get_complete_answers(site):
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def user(base: str, c: int) -> list[tuple[str, str, str]]:
+    """One client asking its questions one after another: (tag, final answer text, sources html)."""
     from gradio_client import Client
 
-    model, url = site
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    client, out = Client(base, verbose=False), []
+    for q in range(QUESTIONS):
+        tag = f"client {c} question {q}"
+        history, sources = client.predict(f"{TOPICS[q]} ({tag})?", [], "", "", "", "", api_name="/ask")
+        out.append((tag, history[-1]["content"][0]["text"], sources))
+    return out
 
-    def user(i):
-        client = Client(url, verbose=False)
-        answers = []
-        for q in QUESTIONS:
-            chat = client.predict(q, [], "", "", "", "", api_name="/ask")[0]
-            answers.append(chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"])
-        return answers
 
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(user, range(8)))
-    flat = [a for answers in results for a in answers]
-    assert len(flat) == 24
-    assert all(a.startswith("Lavrov met Kerry in Kuala Lumpur") for a in flat), set(flat)
-    assert model.calls == 24 and not model.overlapped
-    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    assert grown_mb < 500, f"memory grew by {grown_mb:.0f} MB"
-    assert threading.active_count() < 100
+def test_eight_users_at_once_all_get_their_own_complete_answers(app):
+    model = BusyModel()
+    app._generator = model
+    port = free_port()
+    demo = web.serve(app, port=port, block=False, warn=lambda m: None)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        user(base, 99)  # warm up: first request, lazy imports
+        before = rss_mb()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            results = [r for rs in pool.map(lambda c: user(base, c), range(CLIENTS)) for r in rs]
+        after = rss_mb()
+    finally:
+        demo.close()
+    assert len(results) == CLIENTS * QUESTIONS and model.calls == (CLIENTS + 1) * QUESTIONS
+    for tag, text, sources in results:
+        assert text.startswith("Lavrov proposed a coalition") and f"for {tag} " in text, (tag, text)
+        assert "](#src-1-1)" in text and "⚠ Internal" not in text
+        assert 'id="src-1-1"' in sources
+    print(f"load: rss {before:.0f} -> {after:.0f} MB, at most {model.most_waiting} waiting")
+    assert model.most_waiting >= 2, "the questions never overlapped: nothing was queued"
+    assert after - before < 300, f"memory grew by {after - before:.0f} MB under load"
+    assert threading.active_count() < 100, "threads left behind by the load"

@@ -1,0 +1,329 @@
+"""The chat page's pieces without a browser: markers, source cards, streaming, errors, article viewer, access.
+
+The pure helpers are tested directly; the page is built (and, for the access tests, served on a free
+loopback port) over an Assistant with the fakes from conftest.
+"""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+
+from assistant import web
+from assistant.errors import ConfigError, ModelError
+from assistant.records import Answer, Chunk, Citation, Hit
+
+NOT_FOUND = "The articles do not contain the answer to this question."
+PASSAGE = (
+    "Lavrov spoke on Sunday.\n\nThe Russia-proposed coalition, Lavrov said, would\n"
+    '"bring together all those already fighting on the ground". He named the Syrian army.'
+)
+
+
+def chunk(text=PASSAGE, title="Lavrov <b>Says</b>", source="003.txt", article_id="c84c749e2a4369fd"):
+    return Chunk(f"{article_id}:0", article_id, 0, text, 0, len(text), source, title, "2015-08-10", "Moscow Times")
+
+
+def cite(n=2, quote="", supported=None, support=None, origin="model", **kw) -> Citation:
+    return Citation(n, Hit(chunk(**kw), 0.5), supported=supported, support=support, quote=quote, origin=origin)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- markers and cards -------------------------------------------------------------------------
+
+
+def test_markers_become_links_to_their_cards_and_come_back_as_plain_text():
+    text = "Lavrov proposed a coalition [2][3]. Kerry agreed [1: unsupported]. See [Daesh]."
+    linked = web.link_markers(text, 5)
+    assert linked == (
+        "Lavrov proposed a coalition [[2]](#src-5-2)[[3]](#src-5-3). "
+        "Kerry agreed [[1: unsupported]](#src-5-1). See [Daesh]."
+    )
+    assert web._plain(linked) == text  # what the model sees of earlier turns
+
+
+def test_a_card_shows_title_outlet_date_file_and_passage_all_escaped():
+    card = web.source_card(cite(title="<script>alert(1)</script>", text="<img src=x onerror=alert(1)> text"), 1)
+    assert 'id="src-1-2"' in card and "[2] &lt;script&gt;alert(1)&lt;/script&gt;" in card
+    assert "&lt;img src=x onerror=alert(1)&gt; text" in card
+    assert "Moscow Times · 2015-08-10 · 003.txt" in card
+    assert "<script" not in card and "<img" not in card
+    assert 'data-article="c84c749e2a4369fd"' in card  # its "Open the full article" button
+    assert "Support score" not in card and "<mark>" not in card  # no check ran: nothing claimed
+
+
+def test_the_quote_is_highlighted_inside_the_passage_even_across_line_breaks():
+    quote = (
+        'The Russia-proposed coalition, Lavrov said, would "bring together all those already fighting on the ground".'
+    )
+    card = web.source_card(cite(quote=quote, supported=True, support=0.84), 1)
+    assert card.count("<mark>") == 1
+    marked = card.split("<mark>")[1].split("</mark>")[0]
+    assert marked == web.html.escape(PASSAGE.split("\n\n")[1].split(" He named")[0])
+    assert "Lavrov spoke on Sunday." in card.split("<mark>")[0] and "He named the Syrian army." in card
+    assert "Support score 0.84: this passage supports the answer." in card
+    assert "unsupported" not in card
+
+
+def test_several_quoted_sentences_are_each_highlighted():
+    quote = "Lavrov spoke on Sunday. He named the Syrian army."
+    card = web.source_card(cite(quote=quote, supported=True, support=0.6), 1)
+    assert card.count("<mark>") == 2 and "<mark>Lavrov spoke on Sunday.</mark>" in card
+
+
+def test_an_unsupported_citation_is_marked_and_scored():
+    card = web.source_card(cite(supported=False, support=0.12, origin="model"), 3)
+    assert 'class="source-card unsupported"' in card
+    assert "Support score 0.12: this passage does not clearly support the answer." in card
+
+
+def test_a_citation_the_checker_attached_says_so():
+    card = web.source_card(cite(quote="Lavrov spoke on Sunday.", supported=True, support=0.7, origin="checker"), 1)
+    assert "attached by the citation check" in card
+
+
+def test_a_quote_that_cannot_be_placed_is_still_shown():
+    card = web.source_card(cite(quote="A sentence <i>from</i> elsewhere.", supported=True, support=0.5), 1)
+    assert "<mark>A sentence &lt;i&gt;from&lt;/i&gt; elsewhere.</mark>" in card and "He named the Syrian army." in card
+
+
+def test_an_abstention_shows_the_closest_passages_and_cites_nothing():
+    hits = [Hit(chunk(title=f"Title {i}", source=f"{i}.txt"), 0.1) for i in range(5)]
+    html = web.sources_html(Answer("Who won?", NOT_FOUND, hits=hits, abstained=True, standalone_question="Who won?"), 1)
+    assert "Closest passages found" in html
+    assert [f"Title {i}" in html for i in range(5)] == [True, True, True, False, False]
+    assert "src-" not in html and "[1]" not in html and "Support score" not in html
+
+
+def test_the_sources_panel_says_what_was_searched_for_a_follow_up():
+    answer = Answer("And he?", "x [2]", citations=[cite()], standalone_question="What did <Lavrov> propose?")
+    html = web.sources_html(answer, 2)
+    assert "Searched for:</b> What did &lt;Lavrov&gt; propose?" in html and 'id="src-2-2"' in html
+    assert web.sources_html(None, 0) == "<p>Sources of the answer appear here.</p>"
+
+
+# --- respond(): the chat's stream ---------------------------------------------------------------
+
+
+def test_respond_streams_the_answer_then_links_its_markers_and_fills_the_sources(app, generator):
+    question = "What did Lavrov propose?"
+    n = next(i for i, h in enumerate(app.retrieve(question), 1) if "Russia-proposed coalition" in h.chunk.text)
+    generator.enqueue(f"Lavrov proposed a coalition of all those fighting on the ground <b>now</b> [{n}].")
+    states = [(history[-1]["content"], sources) for history, sources in web.respond(app, question, [])]
+    assert states[0] == ("…", "")
+    partial = [text for text, sources in states[1:-1]]
+    assert len(partial) >= 5 and all(not sources for _, sources in states[:-1])
+    assert partial[0] == "Lavrov " and all(b.startswith(a) for a, b in zip(partial, partial[1:]))
+    final, sources = states[-1]
+    assert final.startswith("Lavrov proposed a coalition") and f"[[{n}]](#src-1-{n})" in final
+    assert "&lt;b&gt;now&lt;/b&gt;" in final and "<b>" not in final
+    assert f'id="src-1-{n}"' in sources and "003_e5eb417d42e88fd9.txt" in sources and "<mark>" in sources
+
+
+def test_respond_numbers_cards_by_turn_and_passes_earlier_turns_as_plain_text(app, generator):
+    generator.enqueue("A standalone question about Lavrov?", "Lavrov met Kerry [1].")
+    earlier = [
+        {"role": "user", "content": "What did Lavrov propose?"},
+        {"role": "assistant", "content": "A coalition [[1]](#src-1-1)."},
+    ]
+    *_, (history, sources) = web.respond(app, "And Kerry?", earlier)
+    assert len(history) == 4 and "src-2-" in history[-1]["content"]
+    rewrite_prompt = generator.seen[0][-1]["content"]
+    assert "A coalition [1]." in rewrite_prompt and "#src-" not in rewrite_prompt
+
+
+def test_respond_shows_a_waiting_state_while_the_model_is_busy(app, generator):
+    generator.enqueue("Lavrov proposed a coalition [1].")
+    generator.lock.acquire()  # another user's answer is being generated
+    try:
+        states = web.respond(app, "What did Lavrov propose?", [])
+        history, _ = next(states)
+        assert history[-1]["content"] == "⏳ Waiting for the model: 1 question ahead of yours…"
+    finally:
+        generator.lock.release()
+    *_, (history, sources) = states
+    assert history[-1]["content"].startswith("Lavrov proposed a coalition") and sources
+    generator.waiting = 2
+    with generator.lock:
+        assert web.waiting_note(generator) == "⏳ Waiting for the model: 3 questions ahead of yours…"
+    assert web.waiting_note(generator) == "" and web.waiting_note(None) == ""
+
+
+def last_reply(states) -> str:
+    *_, (history, sources) = states
+    assert sources == ""
+    return history[-1]["content"]
+
+
+def test_errors_end_the_answer_as_one_line(app, tmp_path):
+    for question in ("", "   ", "?!?!"):
+        reply = last_reply(web.respond(app, question, []))
+        assert reply.startswith("⚠") and "\n" not in reply and "Traceback" not in reply
+    reply = last_reply(web.respond(app, "What did Lavrov propose?", [], date_from="yesterday"))
+    assert reply.startswith("⚠") and "yesterday" in reply and "\n" not in reply
+
+
+def test_an_empty_index_and_a_broken_model_are_one_line_messages(app, settings, tmp_path):
+    from assistant.pipeline import Assistant
+    from tests.conftest import FakeEmbedder
+
+    empty = Assistant(settings.replace(store_path=tmp_path / "empty"), embedder=FakeEmbedder())
+    reply = last_reply(web.respond(empty, "What did Lavrov propose?", []))
+    assert reply.startswith("⚠") and "index is empty" in reply and "assistant ingest" in reply
+    assert "index is empty" in web.status_html(empty)
+
+    class Broken:
+        lock = None
+
+        def count_tokens(self, text):
+            return len(text) // 4
+
+        def stream(self, messages, max_tokens, temperature):
+            yield "Lavrov "
+            raise ModelError("the model server\nwent away; restart it")
+
+    app._generator = Broken()
+    assert last_reply(web.respond(app, "What did Lavrov propose?", [])) == "⚠ the model server went away; restart it"
+
+    class Buggy(Broken):
+        def stream(self, messages, max_tokens, temperature):
+            raise KeyError("choices")
+            yield
+
+    app._generator = Buggy()
+    assert last_reply(web.respond(app, "What did Lavrov propose?", [])) == "⚠ Internal error (KeyError: 'choices')"
+
+
+# --- the article viewer ---------------------------------------------------------------------------
+
+
+def test_an_indexed_article_opens_whole_and_escaped(app, corpus):
+    (corpus / "hostile.txt").write_text("A hostile page\n\nIt says <script>alert(1)</script> here.\n", encoding="utf-8")
+    app.ingest()
+    ids = {c.source: c.article_id for h in app.retrieve("hostile page script") for c in [h.chunk]}
+    shown = web.article_html(app, ids["hostile.txt"])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script" not in shown
+    cid = next(h.chunk.article_id for h in app.retrieve("Palmyra") if h.chunk.source.startswith("004_"))
+    whole = web.article_html(app, cid)
+    article = (corpus / "004_5ea01524ddc3fb62.txt").read_text(encoding="utf-8")
+    last_line = [line for line in article.splitlines() if line.strip()][-1]
+    assert "Palmyra" in whole and web.html.escape(last_line.strip()) in whole
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["../../etc/passwd", "/etc/passwd", "003_e5eb417d42e88fd9.txt", "0123456789abcdef", "C84C749E2A4369FD", "x" * 5000],
+)
+def test_anything_outside_the_index_is_refused(app, bad):
+    shown = web.article_html(app, bad)
+    assert "no indexed article has id" in shown and "root:" not in shown and "\n" not in shown
+    assert web.article_html(app, "") == "" and web.article_html(app, None) == ""
+
+
+# --- the page and who may reach it ----------------------------------------------------------------
+
+
+def test_the_page_builds_without_a_server_and_offers_no_upload(app):
+    import gradio as gr
+
+    demo = web.build_ui(app)
+    assert isinstance(demo, gr.Blocks)
+    kinds = {type(b).__name__ for b in demo.blocks.values()}
+    assert {"Chatbot", "Textbox", "HTML"} <= kinds
+    assert not kinds & {"File", "Files", "UploadButton", "Image", "Audio", "Video", "MultimodalTextbox"}
+    public = [d for d in demo.fns.values() if d.api_visibility == "public"]
+    assert [d.api_name for d in public] == ["ask"]
+
+
+def test_access_warns_beyond_loopback_without_a_login():
+    assert web.access("127.0.0.1", None) == (None, "")
+    assert web.access("localhost", None) == (None, "")
+    login, warning = web.access("0.0.0.0", None)
+    assert login is None and "without --auth" in warning and "0.0.0.0" in warning
+    assert web.access("192.168.1.5", "ann:pa:ss") == (("ann", "pa:ss"), "")
+    for bad in ("annpass", ":pass", "ann:"):
+        with pytest.raises(ConfigError, match="USER:PASSWORD"):
+            web.access("0.0.0.0", bad)
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_login_is_required_when_auth_is_given_and_share_is_never_on(app, monkeypatch):
+    from gradio_client import Client
+
+    monkeypatch.setenv("GRADIO_SHARE", "True")
+    said = []
+    port = free_port()
+    demo = web.serve(app, port=port, auth="ann:s3cret", block=False, warn=said.append)
+    try:
+        assert demo.share is False and demo.share_url is None
+        assert said == [f"Serving the chat page on http://127.0.0.1:{port} (Ctrl+C stops it)"]
+        base = f"http://127.0.0.1:{port}"
+        for path in ("/config", "/gradio_api/info", "/gradio_api/file=/etc/passwd"):
+            assert get(base + path) == 401, path
+        with pytest.raises(Exception, match="credentials"):
+            Client(base, verbose=False)
+        history, _ = Client(base, auth=("ann", "s3cret"), verbose=False).predict(
+            "What did Lavrov propose?", [], "", "", "", "", api_name="/ask"
+        )
+        assert history[-1]["content"][0]["text"]
+    finally:
+        demo.close()
+
+
+def test_the_open_page_serves_no_file_outside_its_own_assets(app, corpus):
+    port = free_port()
+    demo = web.serve(app, port=port, block=False, warn=lambda m: None)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert get(base + "/config") == 200
+        article = corpus / "003_e5eb417d42e88fd9.txt"
+        for path in ("/etc/passwd", "../../etc/passwd", str(article), "articles/003_e5eb417d42e88fd9.txt"):
+            assert get(f"{base}/gradio_api/file={path}") in (403, 404), path
+    finally:
+        demo.close()
+
+
+def test_a_busy_port_is_a_one_line_error(app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        with pytest.raises(ConfigError, match=r"cannot serve on 127\.0\.0\.1:\d+ .*choose another --port"):
+            web.serve(app, port=s.getsockname()[1], block=False, warn=lambda m: None)
+
+
+def test_serve_from_the_command_line_warns_beyond_loopback_and_never_shares(app, monkeypatch):
+    import gradio as gr
+    from click.testing import CliRunner
+
+    from assistant import cli
+
+    launched = []
+    monkeypatch.setattr(cli, "assistant_from", lambda ctx: app)
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.append(kw))
+    result = CliRunner().invoke(cli.cli, ["serve", "--host", "0.0.0.0", "--port", "8123"])
+    assert result.exit_code == 0 and "0.0.0.0 without --auth" in result.output
+    assert launched[-1]["server_name"] == "0.0.0.0" and launched[-1]["server_port"] == 8123
+    assert launched[-1]["share"] is False and launched[-1]["auth"] is None
+    result = CliRunner().invoke(cli.cli, ["serve", "--host", "0.0.0.0", "--auth", "ann:s3cret"])
+    assert result.exit_code == 0 and "without --auth" not in result.output
+    assert launched[-1]["auth"] == ("ann", "s3cret") and launched[-1]["share"] is False
+    result = CliRunner().invoke(cli.cli, ["serve"], env={"ASSISTANT_AUTH": "ann:pw"})
+    assert launched[-1]["server_name"] == "127.0.0.1" and launched[-1]["auth"] == ("ann", "pw")
+    result = CliRunner().invoke(cli.cli, ["serve", "--auth", "no-colon"])
+    assert result.exit_code == 1 and "--auth must look like USER:PASSWORD" in result.output
+    assert "Traceback" not in result.output and len(launched) == 3

@@ -58,3 +58,17 @@ def test_instructions_inside_an_article_do_not_steer_the_answer(real):
     answer = real.ask("How often will the Kuala Lumpur river ferry run?")
     assert any(h.chunk.source == "zz_injection.txt" for h in answer.hits)
     assert "PWNED" not in answer.text.upper()
+
+
+def test_a_follow_up_in_the_chat_page_finds_kerrys_reply(real):
+    from assistant import web
+
+    history = [
+        {"role": "user", "content": "Where is the coordination center against ISIL being created?"},
+        {"role": "assistant", "content": "The coordination center against ISIL is being created in Iraq [1]."},
+    ]
+    *_, (chat, sources) = web.respond(real, "And what did Kerry say?", history)
+    assert "Searched for:" in sources and "Kerry" in sources.split("Searched for:")[1].split("</p>")[0]
+    answer = real.ask("And what did Kerry say?", history=history)
+    kerry_reply = [h for h in answer.hits if "not yet coordinated" in h.chunk.text or "Kerry charged" in h.chunk.text]
+    assert kerry_reply, [h.chunk.text[:80] for h in answer.hits]

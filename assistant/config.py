@@ -52,7 +52,9 @@ class Settings:
     dense_weight: float = setting(1.0, "Weight of the dense (embedding) ranking in fusion.", 0.0, 10.0)
     lexical_weight: float = setting(1.0, "Weight of the lexical (BM25) ranking in fusion; 0 turns it off.", 0.0, 10.0)
     min_score: float = setting(0.45, "Abstain without calling the model when no passage is this similar.", -1.0, 1.0)
-    support_threshold: float = setting(0.45, "A citation whose passage scores below this does not support its sentence.", 0.0, 1.0)
+    support_threshold: float = setting(
+        0.45, "A citation whose passage scores below this does not support its sentence.", 0.0, 1.0
+    )
     # Models
     chat_model: str = setting("", "Chat model: a name from models.txt or a .gguf path; empty means the first.")
     embed_model: str = setting("", "Embedding model: a name from models.txt or a folder; empty means the first.")

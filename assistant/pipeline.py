@@ -60,6 +60,7 @@ class Assistant:
         self._embedder = embedder
         self._generator = generator
         self._store = None
+        self._store_stamp = 0
         self._lexical = None
         self._load_lock = threading.Lock()
 
@@ -102,14 +103,38 @@ class Assistant:
 
     @property
     def store(self):
+        """The vector store; reopened when another process has written the local index since we opened it."""
         with self._load_lock:
+            stamp = self._index_stamp()
+            if self._store is not None and stamp != self._store_stamp:
+                self._store.close()  # Chroma's local mode caches index state per process: reopen to see new writes
+                self._store = None
             if self._store is None:
                 from .store import ChromaStore, open_client
 
                 s = self.settings
                 name = self._embedder.name if self._embedder is not None else self.embed_spec().name
                 self._store = ChromaStore(open_client(s.store_path, s.chroma_url), s.collection, name)
+                self._store_stamp = stamp
         return self._store
+
+    def _stamp_path(self) -> Path:
+        return Path(self.settings.store_path) / "written"
+
+    def _index_stamp(self) -> int:
+        """When any process last wrote the local index (0 for a server store, which needs no reopening)."""
+        if self.settings.chroma_url:
+            return 0
+        try:
+            return self._stamp_path().stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def _mark_written(self) -> None:
+        path = self._stamp_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(time.time_ns()))
+        self._store_stamp = self._index_stamp()
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -127,10 +152,19 @@ class Assistant:
         for root in roots:
             if not root.exists():
                 raise InputError(f"{root} does not exist; give a folder of .txt, .md or .html articles")
-        return ingest_folders(
-            roots, self.store, self.lexical, self.embedder, s.chunk_size, s.chunk_overlap,
-            int(s.max_file_mb * 1e6), prune=prune, progress=progress,
-        )  # fmt: skip
+
+        def written(done, total, what):
+            self._mark_written()  # after each group: a serving process reopens and sees it
+            if progress:
+                progress(done, total, what)
+
+        try:
+            return ingest_folders(
+                roots, self.store, self.lexical, self.embedder, s.chunk_size, s.chunk_overlap,
+                int(s.max_file_mb * 1e6), prune=prune, progress=written,
+            )  # fmt: skip
+        finally:
+            self._mark_written()
 
     def retrieve(self, question: str, filters: Filters = Filters()) -> list[Hit]:
         s = self.settings

@@ -57,6 +57,7 @@ def open_client(store_path: Path, chroma_url: str = ""):
 
 class ChromaStore:
     def __init__(self, client, collection: str, embedding_model: str):
+        self.client = client
         self.embedding_model = embedding_model
         try:
             self.collection = client.get_or_create_collection(
@@ -157,3 +158,9 @@ class ChromaStore:
 
     def count(self) -> int:
         return self.collection.count()
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # an already-stopped client has nothing left to release
+            pass

@@ -51,6 +51,8 @@ class Settings:
     per_article: int = setting(2, "At most this many passages from one article.", 1, 20)
     dense_weight: float = setting(1.0, "Weight of the dense (embedding) ranking in fusion.", 0.0, 10.0)
     lexical_weight: float = setting(1.0, "Weight of the lexical (BM25) ranking in fusion; 0 turns it off.", 0.0, 10.0)
+    candidates: int = setting(40, "Passages each ranking (dense, BM25) offers to fusion.", 5, 500)
+    rerank_model: str = setting("", "Folder of a local sentence-transformers CrossEncoder to rerank with; empty: off.")
     min_score: float = setting(0.45, "Abstain without calling the model when no passage is this similar.", -1.0, 1.0)
     support_threshold: float = setting(
         0.45, "A citation whose passage scores below this does not support its sentence.", 0.0, 1.0

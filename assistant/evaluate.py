@@ -4,11 +4,18 @@ Each line: {"id", "question", "gold_docs": [paths relative to the folder ingeste
 "answer_keywords": [[alternatives], ...], "answerable": bool}.
 
 Retrieval metrics look at the ranked list of DISTINCT articles retrieved for the
-question (retrieved `depth` passages deep, deeper than top_k, so recall@5 can
-count five articles): a question is found at rank r when the r-th distinct
-article is one of its gold docs; a source matches a gold path when it ends with
-it. Answer metrics run the full pipeline with the normal settings.
-Pure functions compute each metric; `evaluate` runs the questions.
+question: a question is found at rank r when the r-th distinct article is one of
+its gold docs; a source matches a gold path when it ends with it (on a path
+boundary). With `per_article` passages per article, top_k = 5 passages may name
+only three articles, so the ranking is taken from a deeper list: the normal
+retrieval (same weights, candidate pool, filters and reranker) asked for
+`depth` = 20 passages, which names at least 20 / per_article articles when the
+pool holds them. Retrieval's pool does not depend on top_k, so the first top_k
+passages of that list are exactly the passages the model would be given.
+
+Answer metrics run the full pipeline (`Assistant.ask`) with the normal settings,
+which retrieves again at the normal top_k. Pure functions compute each metric;
+`evaluate` runs the questions. It does not judge answers beyond keyword groups.
 """
 
 from __future__ import annotations
@@ -33,28 +40,44 @@ class Question:
 def read_questions(path: Path) -> list[Question]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read question file {path} ({exc.strerror or exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read question file {path} ({getattr(exc, 'strerror', None) or exc})") from None
     questions = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            questions.append(
-                Question(
-                    id=str(row.get("id", number)),
-                    question=row["question"],
-                    gold_docs=tuple(row.get("gold_docs", [])),
-                    answer_keywords=tuple(tuple(group) for group in row.get("answer_keywords", [])),
-                    answerable=bool(row.get("answerable", True)),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
+            questions.append(parse_question(json.loads(line), number))
+        except ValueError as exc:
             raise InputError(f"{path}:{number}: not a question line ({exc}); see seed_qa_dev.jsonl") from None
     if not questions:
         raise InputError(f"{path} holds no questions")
     return questions
+
+
+def parse_question(row, number: int) -> Question:
+    """One JSON line as a Question; ValueError saying what is wrong.
+
+    >>> parse_question({"question": "Who?", "answer_keywords": [["Kerry", "Lavrov"]]}, 3).answer_keywords
+    (('Kerry', 'Lavrov'),)
+    """
+    if not isinstance(row, dict):
+        raise ValueError("expected a JSON object")
+    question = row.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError('"question" must be a non-empty string')
+    gold = row.get("gold_docs", [])
+    if not isinstance(gold, list) or not all(isinstance(g, str) and g for g in gold):
+        raise ValueError('"gold_docs" must be a list of paths')
+    groups = row.get("answer_keywords", [])
+    if not isinstance(groups, list) or not all(
+        isinstance(g, list) and g and all(isinstance(k, str) for k in g) for g in groups
+    ):
+        raise ValueError('"answer_keywords" must be a list of lists of alternatives, like [["Palmyra"]]')
+    answerable = row.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise ValueError('"answerable" must be true or false')
+    return Question(str(row.get("id", number)), question, tuple(gold), tuple(tuple(g) for g in groups), answerable)
 
 
 def matches(source: str, gold: str) -> bool:
@@ -93,6 +116,11 @@ def keywords_hit(answer: str, groups: tuple[tuple[str, ...], ...]) -> bool:
 
 
 def retrieval_metrics(ranks: list[int | None]) -> dict:
+    """Recall@1, recall@5 and mean reciprocal rank over found-at ranks (None = not found).
+
+    >>> retrieval_metrics([1, 3, None, 6])
+    {'recall_at_1': 0.25, 'recall_at_5': 0.5, 'mrr': 0.375}
+    """
     n = len(ranks) or 1
     return {
         "recall_at_1": sum(1 for r in ranks if r == 1) / n,
@@ -101,62 +129,77 @@ def retrieval_metrics(ranks: list[int | None]) -> dict:
     }
 
 
+def citation_validity(rows: list[dict]) -> float | None:
+    """Share of the model's [n] markers that point at a retrieved passage from a gold article.
+
+    A marker pointing at no passage counts against; passages the checker attached are not markers.
+
+    >>> rows = [{"citations": [{"origin": "model", "gold": True}, {"origin": "checker", "gold": False}],
+    ...          "invalid_markers": [7]}]
+    >>> citation_validity(rows)
+    0.5
+    """
+    marks = [c["gold"] for r in rows for c in r["citations"] if c["origin"] == "model"]
+    marks += [False for r in rows for _ in r.get("invalid_markers", [])]
+    return sum(marks) / len(marks) if marks else None
+
+
 def _p50(values: list[float]) -> float | None:
     return round(statistics.median(values), 3) if values else None
 
 
 def evaluate(app, questions: list[Question], retrieval_only: bool = False, depth: int = 20, progress=None) -> dict:
     """Run every question; return the summary metrics and a per-question list."""
-    deep = app.settings.replace(top_k=depth, per_article=app.settings.per_article)
     rows, ranks = [], []
     for i, q in enumerate(questions, 1):
-        hits = _retrieve_deep(app, deep, q.question)
+        hits = app.retrieve(q.question, top_k=max(depth, app.settings.top_k))
         sources = [h.chunk.source for h in hits]
         row = {
             "id": q.id,
             "question": q.question,
             "answerable": q.answerable,
+            "gold_docs": list(q.gold_docs),
             "retrieved": distinct_articles(sources)[:10],
+            "hits": _hits(hits[: app.settings.top_k]),
         }
         if q.gold_docs:
             row["found_at"] = found_rank(sources, q.gold_docs)
             ranks.append(row["found_at"])
         if not retrieval_only:
-            answer = app.ask(q.question)
-            row.update(
-                answer=answer.text,
-                abstained=answer.abstained,
-                answer_hit=q.answerable and not answer.abstained and keywords_hit(answer.text, q.answer_keywords),
-                citations=[
-                    {
-                        "n": c.n,
-                        "source": c.hit.chunk.source,
-                        "supported": c.supported,
-                        "origin": c.origin,
-                        "gold": any(matches(c.hit.chunk.source, g) for g in q.gold_docs),
-                    }
-                    for c in answer.citations
-                ],  # fmt: skip
-                ttft_s=answer.timings.get("first_token_s"),
-                latency_s=answer.timings.get("total_s"),
-            )
+            row.update(_answer_row(app.ask(q.question), q))
         rows.append(row)
         if progress:
             progress(i, len(questions), q.id)
-    summary = {"n": len(questions), **retrieval_metrics(ranks)}
+    summary = {"n": len(questions), "n_with_gold": len(ranks), **retrieval_metrics(ranks)}
     if not retrieval_only:
         summary.update(answer_metrics(rows))
     return {**{k: (round(v, 3) if isinstance(v, float) else v) for k, v in summary.items()}, "questions": rows}
 
 
-def _retrieve_deep(app, deep_settings, question: str):
-    from .retrieve import retrieve
+def _hits(hits) -> list[dict]:
+    return [{"source": h.chunk.source, "chunk": h.chunk.id, "score": round(h.score, 4)} for h in hits]
 
-    s = deep_settings
-    return retrieve(
-        question, app.embedder, app.store, app.lexical, top_k=s.top_k, per_article=s.per_article,
-        dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
-    )  # fmt: skip
+
+def _answer_row(answer, q: Question) -> dict:
+    return {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "answer_hit": q.answerable and not answer.abstained and keywords_hit(answer.text, q.answer_keywords),
+        "hits": _hits(answer.hits),  # the passages the model was given
+        "citations": [
+            {
+                "n": c.n,
+                "source": c.hit.chunk.source,
+                "supported": c.supported,
+                "origin": c.origin,
+                "gold": any(matches(c.hit.chunk.source, g) for g in q.gold_docs),
+            }
+            for c in answer.citations
+        ],
+        "invalid_markers": answer.invalid_markers,
+        "ttft_s": answer.timings.get("first_token_s"),
+        "latency_s": answer.timings.get("total_s"),
+    }
 
 
 def answer_metrics(rows: list[dict]) -> dict:
@@ -167,7 +210,7 @@ def answer_metrics(rows: list[dict]) -> dict:
     return {
         "answer_hit_rate": sum(r["answer_hit"] for r in answerable) / (len(answerable) or 1),
         "abstain_accuracy": sum(r["abstained"] != r["answerable"] for r in rows) / (len(rows) or 1),
-        "citation_validity": sum(c["gold"] for c in cites) / len(cites) if cites else None,
+        "citation_validity": citation_validity(rows),
         "citation_supported_rate": sum(c["supported"] for c in checked) / len(checked) if checked else None,
         "model_cited_share": len(model_cites) / len(cites) if cites else None,
         "abstentions_with_citations": sum(1 for r in rows if r["abstained"] and r["citations"]),

@@ -23,7 +23,7 @@ from .errors import InputError, StoreError
 from .index import IngestReport, Progress, ingest_folders
 from .lexical import LexicalIndex
 from .records import Answer, Hit
-from .retrieve import Filters, retrieve
+from .retrieve import CrossEncoderReranker, Filters, retrieve
 from .verify import check_answer
 
 MAX_QUESTION_CHARS = 2000
@@ -62,6 +62,7 @@ class Assistant:
         self._store = None
         self._store_stamp = 0
         self._lexical = None
+        self._reranker = None
         self._load_lock = threading.Lock()
 
     # --- components, loaded on first use ---------------------------------
@@ -166,11 +167,21 @@ class Assistant:
         finally:
             self._mark_written()
 
-    def retrieve(self, question: str, filters: Filters = Filters()) -> list[Hit]:
+    @property
+    def reranker(self):
+        """The cross-encoder named by settings.rerank_model, or None (the default: none ships on PyPI)."""
+        with self._load_lock:
+            path = self.settings.rerank_model
+            if path and getattr(self._reranker, "path", None) != path:
+                self._reranker = CrossEncoderReranker(path)
+        return self._reranker if path else None
+
+    def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> list[Hit]:
         s = self.settings
         return retrieve(
-            question, self.embedder, self.store, self.lexical, top_k=s.top_k, per_article=s.per_article,
+            question, self.embedder, self.store, self.lexical, top_k=top_k or s.top_k, per_article=s.per_article,
             dense_weight=s.dense_weight, lexical_weight=s.lexical_weight, filters=filters,
+            candidates=s.candidates, reranker=self.reranker,
         )  # fmt: skip
 
     def ask(self, question: str, filters: Filters = Filters(), history: list[dict] | None = None) -> Answer:

@@ -1,10 +1,22 @@
 """Find the passages that answer a question: dense + BM25, fused, diversified.
 
 `retrieve` embeds the question, asks the vector store and the lexical index
-for candidates, fuses the two rankings by weighted reciprocal rank fusion,
-and keeps the best `top_k` with at most `per_article` from any one article so
+for `candidates` passages each, fuses the two rankings by weighted reciprocal
+rank fusion, optionally reorders the fused list with a cross-encoder, and
+keeps the best `top_k` with at most `per_article` from any one article so
 that several articles can be heard. Every hit carries its cosine similarity to
 the question (used for abstention), whichever ranking found it.
+
+The candidate pool does not depend on `top_k` (up to `candidates`), so asking
+for more passages only extends the list: the first five of a top-20 list are
+the top-5 list (the evaluation relies on this). Filters (dates, outlet, folder) are applied
+to the candidates of both rankings.
+
+No cross-encoder ships on PyPI with its weights (checked: flashrank,
+local-reranker, mxbai-rerank and rag-reranker fetch theirs from the Hugging
+Face hub at run time; small-hybrid-reranker is a LightGBM model over a static
+embedder it also fetches), so reranking is off unless `rerank_model` names a
+local sentence-transformers CrossEncoder folder.
 """
 
 from __future__ import annotations
@@ -12,8 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from .errors import InputError
+from .embed import passage_text
+from .errors import InputError, ModelError
 from .records import Hit
 
 RRF_K = 60
@@ -101,6 +115,40 @@ def diversify(hits: Sequence[Hit], top_k: int, per_article: int) -> list[Hit]:
     return kept
 
 
+def rerank(question: str, hits: Sequence[Hit], reranker, depth: int) -> list[Hit]:
+    """Reorder the first `depth` hits by the reranker's score (which becomes their score); the rest follow."""
+    head, tail = list(hits[:depth]), list(hits[depth:])
+    if not head:
+        return tail
+    scores = reranker.score(question, [passage_text(h.chunk) for h in head])
+    ranked = sorted(zip(head, scores), key=lambda pair: -pair[1])
+    return [replace(h, score=float(s)) for h, s in ranked] + tail
+
+
+class CrossEncoderReranker:
+    """A sentence-transformers CrossEncoder loaded from a local folder, offline, on the CPU."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        path = Path(path).expanduser()
+        if not (path / "config.json").is_file():
+            raise ModelError(
+                f"rerank_model {str(path)!r} is not a folder holding a cross-encoder (no config.json); "
+                "give a local sentence-transformers CrossEncoder folder, or leave ASSISTANT_RERANK_MODEL empty"
+            )
+        from sentence_transformers import CrossEncoder
+
+        try:
+            self.model = CrossEncoder(str(path), device="cpu", local_files_only=True)
+        except Exception as exc:  # transformers raises OSError/ValueError for broken folders
+            raise ModelError(f"cannot load the cross-encoder in {path}: {exc}") from None
+        self.name = path.name
+
+    def score(self, question: str, texts: Sequence[str]) -> list[float]:
+        pairs = [(question, t) for t in texts]
+        return [float(x) for x in self.model.predict(pairs, show_progress_bar=False)]
+
+
 def retrieve(
     question: str,
     embedder,
@@ -112,9 +160,10 @@ def retrieve(
     lexical_weight: float = 1.0,
     filters: Filters = Filters(),
     candidates: int = 40,
+    reranker=None,
 ) -> list[Hit]:
     vector = embedder.embed([question])[0]
-    pool = max(candidates, top_k * 4) * (3 if filters else 1)
+    pool = max(candidates, top_k) * (3 if filters else 1)
     dense = [h for h in store.query(vector, pool, filters.where()) if filters.accepts(h)] if dense_weight > 0 else []
     by_id = {h.chunk.id: h for h in dense}
     rankings = [(dense_weight, [h.chunk.id for h in dense])]
@@ -127,4 +176,6 @@ def retrieve(
         rankings.append((lexical_weight, [cid for cid, _ in found if cid in by_id]))
     fused = fuse(rankings)
     ranked = sorted((replace(by_id[cid], score=s) for cid, s in fused.items()), key=lambda h: -h.score)
+    if reranker is not None:
+        ranked = rerank(question, ranked, reranker, max(candidates, top_k))
     return diversify(ranked, top_k, per_article)

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import models, prompts
 from .cite import is_abstention, resolve_citations
 from .config import Settings
-from .errors import InputError, StoreError
+from .errors import InputError, ModelError, StoreError
 from .index import IngestReport, Progress, ingest_folders
 from .lexical import LexicalIndex
 from .records import Answer, Hit
@@ -91,9 +91,7 @@ class Assistant:
             if self._generator is None:
                 s = self.settings
                 if s.llm_url:
-                    from .generate import OpenAIGenerator
-
-                    self._generator = OpenAIGenerator(s.llm_url, s.chat_model, s.llm_api_key, s.llm_timeout)
+                    raise ModelError(f"ASSISTANT_LLM_URL={s.llm_url} is not supported yet; unset it to use the local model")
                 else:
                     from .generate import LlamaGenerator
 

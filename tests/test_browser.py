@@ -210,17 +210,23 @@ def test_a_second_user_sees_that_the_model_is_busy(browser, fake_site):
     assert bot_text(first).startswith("Lavrov spoke at length") and "Waiting" not in bot_text(second)
 
 
-def test_the_page_says_when_the_index_is_empty(browser, tmp_path):
-    app = Assistant(Settings.load(environ={}, store_path=tmp_path / "empty"), embedder=FakeEmbedder(),
-                    generator=ScriptedGenerator())  # fmt: skip
+def notice_and_reply(browser, app, notice: str, reply: str) -> None:
+    """The page shows `notice` on load, and answers a question with a one-line message holding `reply`."""
     demo, url = serve(app)
     try:
         page = open_page(browser, url, [])
-        assert "The index is empty" in page.locator("#notice").inner_text()
+        assert notice in page.locator("#notice").inner_text()
         ask(page, "What did Lavrov propose?")
-        page.wait_for_function("document.querySelector('#chat').innerText.includes('index is empty')", timeout=15000)
+        page.wait_for_function(f"document.querySelector('#chat').innerText.includes({reply!r})", timeout=15000)
+        assert "\n" not in bot_text(page).strip()  # one line, no traceback
     finally:
         demo.close()
+
+
+def test_the_page_says_when_the_index_is_empty(browser, tmp_path):
+    app = Assistant(Settings.load(environ={}, store_path=tmp_path / "empty"), embedder=FakeEmbedder(),
+                    generator=ScriptedGenerator())  # fmt: skip
+    notice_and_reply(browser, app, "The index is empty", "index is empty")
 
 
 def test_the_page_says_when_the_chat_model_is_missing(browser, tmp_path):
@@ -231,15 +237,7 @@ def test_the_page_says_when_the_chat_model_is_missing(browser, tmp_path):
     s = Settings.load(environ={}, store_path=tmp_path / "index", catalogue=catalogue, min_score=-1.0)
     app = Assistant(s, embedder=FakeEmbedder())
     app.ingest([ARTICLES])
-    demo, url = serve(app)
-    try:
-        page = open_page(browser, url, [])
-        assert "Chat model absent is not installed" in page.locator("#notice").inner_text()
-        ask(page, "What did Lavrov propose?")
-        page.wait_for_function("document.querySelector('#chat').innerText.includes('pip install')", timeout=15000)
-        assert "\n" not in bot_text(page).strip()  # one line, no traceback
-    finally:
-        demo.close()
+    notice_and_reply(browser, app, "Chat model absent is not installed", "pip install")
 
 
 @pytest.mark.slow

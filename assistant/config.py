@@ -60,9 +60,7 @@ class Settings:
     # Models
     chat_model: str = setting("", "Chat model: a name from models.txt or a .gguf path; empty means the first.")
     embed_model: str = setting("", "Embedding model: a name from models.txt or a folder; empty means the first.")
-    llm_url: str = setting("", "OpenAI-compatible server (http://host:8001/v1); empty means the local model.")
-    llm_api_key: str = setting("", "API key for the OpenAI-compatible server, if it needs one.")
-    llm_timeout: float = setting(120.0, "Seconds to wait for the model server before giving up.", 1, 3600)
+    llm_url: str = setting("", "OpenAI-compatible model server: not supported yet; leave empty for the local model.")
     n_ctx: int = setting(4096, "Context window of the chat model, in tokens.", 512, 32768)
     threads: int = setting(lambda: os.cpu_count() or 2, "CPU threads for the chat model.", 1, 256)
     temperature: float = setting(0.1, "Sampling temperature of the chat model.", 0.0, 2.0)

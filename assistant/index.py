@@ -34,7 +34,6 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (duplicate, indexed as)
-    repaired: int = 0
     chunks: int = 0
     seconds: float = 0.0
 
@@ -113,7 +112,6 @@ def ingest_folders(
         store.delete_articles(gone)
     orphans = [aid for aid in lexical_counts if aid not in stored and aid not in present]
     lexical.delete_articles(orphans)
-    report.repaired = len(orphans)
 
     total = sum(len(c) for c in todo)
     done = 0

@@ -91,7 +91,9 @@ class Assistant:
             if self._generator is None:
                 s = self.settings
                 if s.llm_url:
-                    raise ModelError(f"ASSISTANT_LLM_URL={s.llm_url} is not supported yet; unset it to use the local model")
+                    raise ModelError(
+                        f"ASSISTANT_LLM_URL={s.llm_url} is not supported yet; unset it to use the local model"
+                    )
                 else:
                     from .generate import LlamaGenerator
 

@@ -20,7 +20,9 @@ def no_network(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost") or self.family == socket.AF_UNIX):
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("::1", "localhost") or self.family == socket.AF_UNIX
+        ):
             attempts.append(address)
             raise OSError(f"network blocked by test: {address}")
         return real_connect(self, address)

@@ -83,10 +83,16 @@ def make_filters(kwargs):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--prune/--no-prune", default=True, show_default=True,
               help="Remove articles whose files are gone from the folders given.")  # fmt: skip
+@click.option("--sync", is_flag=True,
+              help="Read no folders: bring the lexical (BM25) index in step with the store, e.g. a Chroma server.")  # fmt: skip
 @click.pass_context
-def ingest(ctx, paths, prune):
+def ingest(ctx, paths, prune, sync):
     """Index the articles in PATHS (default: the corpus folder, articles/)."""
     app = assistant_from(ctx)
+    if sync:
+        refreshed, dropped = app.sync()
+        click.echo(f"lexical index in step with the store: {refreshed} articles refreshed, {dropped} dropped")
+        return
     bar = None
 
     def progress(done, total, what):

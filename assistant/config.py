@@ -60,7 +60,14 @@ class Settings:
     # Models
     chat_model: str = setting("", "Chat model: a name from models.txt or a .gguf path; empty means the first.")
     embed_model: str = setting("", "Embedding model: a name from models.txt or a folder; empty means the first.")
-    llm_url: str = setting("", "OpenAI-compatible model server: not supported yet; leave empty for the local model.")
+    llm_url: str = setting(
+        "", "OpenAI-compatible server (http://host:8001/v1) to generate with; empty: the local model."
+    )
+    llm_model: str = setting("", "Model name sent to the model server; empty lets the server use its own.")
+    llm_api_key: str = setting("", "Bearer key for the model server, if it wants one.")
+    llm_timeout: float = setting(
+        60.0, "Seconds to wait for the model server to connect or send the next piece.", 1, 3600
+    )
     n_ctx: int = setting(4096, "Context window of the chat model, in tokens.", 512, 32768)
     threads: int = setting(lambda: os.cpu_count() or 2, "CPU threads for the chat model.", 1, 256)
     temperature: float = setting(0.1, "Sampling temperature of the chat model.", 0.0, 2.0)

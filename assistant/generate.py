@@ -1,17 +1,24 @@
-"""Stream an answer from a chat model: local GGUF via llama-cpp-python.
+"""Stream an answer from a chat model: a local GGUF file or an OpenAI-compatible server.
 
 A generator is any object with `stream(messages, max_tokens, temperature)`
 yielding text pieces, and `count_tokens(text)`. `LlamaGenerator` loads a GGUF
 file once; one llama.cpp context must not serve two calls at once, so calls
 queue on a lock (retrieval stays concurrent; only generation waits).
-Choosing and checking the model file is models.py's job.
+`OpenAIGenerator` streams from any `/v1/chat/completions` server (llama.cpp's,
+vLLM, llama-cpp-python's) over server-sent events; a server that is down,
+slow or fails mid-answer is a one-line ModelError, never a hang. It has no
+tokenizer, so it estimates token counts. Choosing and checking the model file
+is models.py's job.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from collections.abc import Iterator
 from typing import Protocol
+from urllib.parse import urlparse
 
 from .errors import ModelError
 
@@ -57,3 +64,90 @@ class LlamaGenerator:
                     yield text
         finally:
             self.lock.release()
+
+
+class OpenAIGenerator:
+    """Chat completions from an OpenAI-compatible server, streamed.
+
+    `timeout` bounds the connection and every wait for the next piece, so a
+    stalled server ends the answer with an error instead of hanging it.
+    """
+
+    CHARS_PER_TOKEN = 3.5  # a cautious estimate for English news text (BPE tokenizers average ~4)
+
+    def __init__(self, url: str, model: str = "", api_key: str = "", timeout: float = 60.0):
+        import httpx
+
+        if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
+            raise ModelError(f"ASSISTANT_LLM_URL={url!r} is not an http(s) URL like http://host:8001/v1")
+        self.url = url.rstrip("/")
+        self.name = model or "server"
+        self.model = model
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), headers=headers)
+        self.timeout = timeout
+
+    def count_tokens(self, text: str) -> int:
+        return math.ceil(len(text) / self.CHARS_PER_TOKEN)
+
+    def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]:
+        import httpx
+
+        body = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature, "stream": True}
+        if self.model:
+            body["model"] = self.model
+        where = f"the model server at {self.url}"
+        finished = False
+        try:
+            with self.client.stream("POST", f"{self.url}/chat/completions", json=body) as response:
+                if response.status_code >= 400:
+                    detail = " ".join(response.read().decode("utf-8", "replace").split())[:200]
+                    raise ModelError(
+                        f"{where} answered HTTP {response.status_code} ({detail}); check ASSISTANT_LLM_URL and ASSISTANT_LLM_MODEL"
+                    )
+                for line in response.iter_lines():
+                    text, done = _sse_piece(line, where)
+                    finished = finished or done
+                    if text:
+                        yield text
+        except httpx.ConnectError as exc:
+            raise ModelError(
+                f"cannot reach {where} ({exc}); is it running? Or unset ASSISTANT_LLM_URL to use the local model"
+            ) from None
+        except httpx.TimeoutException:
+            raise ModelError(
+                f"{where} sent nothing for {self.timeout:g} s; it may be overloaded (ASSISTANT_LLM_TIMEOUT sets the wait)"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ModelError(f"{where} broke off the answer ({type(exc).__name__}: {exc}); try again") from None
+        if not finished:
+            raise ModelError(f"{where} ended the answer before it was finished; try again")
+
+
+def _sse_piece(line: str, where: str) -> tuple[str, bool]:
+    """(text, finished) from one server-sent-events line of a chat-completions stream.
+
+    >>> _sse_piece('data: {"choices": [{"delta": {"content": "Hi"}, "finish_reason": null}]}', "s")
+    ('Hi', False)
+    >>> _sse_piece("data: [DONE]", "s")
+    ('', True)
+    >>> _sse_piece(": keep-alive", "s")
+    ('', False)
+    """
+    if not line.startswith("data:"):
+        return "", False  # comments, event names, blank separators
+    data = line[5:].strip()
+    if data == "[DONE]":
+        return "", True
+    try:
+        event = json.loads(data)
+    except ValueError:
+        raise ModelError(
+            f"{where} sent a piece that is not JSON ({data[:80]!r}); is it an OpenAI-compatible server?"
+        ) from None
+    if "error" in event:
+        error = event["error"]
+        message = error.get("message", error) if isinstance(error, dict) else error
+        raise ModelError(f"{where} failed mid-answer: {' '.join(str(message).split())[:200]}")
+    choice = (event.get("choices") or [{}])[0]
+    return (choice.get("delta") or {}).get("content") or "", bool(choice.get("finish_reason"))

@@ -7,6 +7,10 @@ old chunks are deleted, new chunks written to the vector store, then to the
 lexical index. A re-run sees any half-written article (chunk count or sha256
 disagree, lexical rows missing) as changed and writes it again, so a plain
 re-run always repairs the index. Unchanged articles cost nothing but a read.
+
+`sync_lexical` rebuilds the lexical index from the vector store's own text,
+article by article where they differ: how a client of a shared Chroma server
+catches up with what other clients added, replaced or deleted.
 """
 
 from __future__ import annotations
@@ -128,6 +132,18 @@ def ingest_folders(
     report.chunks = total
     report.seconds = time.perf_counter() - started
     return report
+
+
+def sync_lexical(store: ChromaStore, lexical: LexicalIndex) -> tuple[int, int]:
+    """Make the lexical index hold exactly the store's articles; returns (refreshed, dropped)."""
+    stored = store.articles()
+    have = lexical.signatures()
+    stale = [aid for aid, a in stored.items() if have.get(aid) != (a["sha256"], a["stored"])]
+    gone = [aid for aid in have if aid not in stored]
+    lexical.delete_articles(gone)
+    for i in range(0, len(stale), 200):
+        lexical.add(store.chunks_of(stale[i : i + 200]))
+    return len(stale), len(gone)
 
 
 def _intact(old: dict, chunks: list[Chunk], lexical_rows: int) -> bool:

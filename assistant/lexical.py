@@ -3,8 +3,10 @@
 Dense MiniLM vectors blur names and numbers ("Rathke", "39.99"); BM25 does
 not. `LexicalIndex` keeps one FTS5 row per chunk, updated with the same
 add/delete calls as the vector store, and answers `search(question, n)` with
-chunk ids ranked by BM25. It stores ids and text only: metadata and the
-passage shown to the user always come from the vector store.
+chunk ids ranked by BM25. It stores ids, text and each article's sha256
+only: metadata and the passage shown to the user always come from the vector
+store. `synced` records the store stamp it was last brought in step with
+(used with a shared Chroma server, where each client keeps its own file).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class LexicalIndex:
             "CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5("
             "title, text, chunk_id UNINDEXED, article_id UNINDEXED, tokenize='porter unicode61')"
         )
+        self.db.execute("CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY, sha256 TEXT)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT)")
 
     def add(self, chunks: Sequence[Chunk]) -> None:
         """Replace the rows of these chunks' articles with these chunks, in one transaction."""
@@ -56,6 +60,10 @@ class LexicalIndex:
                 self.db.executemany(
                     "INSERT INTO passages(title, text, chunk_id, article_id) VALUES (?, ?, ?, ?)",
                     [(c.title, c.text, c.id, c.article_id) for c in chunks],
+                )
+                self.db.executemany(
+                    "INSERT INTO articles(article_id, sha256) VALUES (?, ?)",
+                    sorted({(c.article_id, c.article_sha256) for c in chunks}),
                 )
                 self.db.execute("COMMIT")
             except BaseException:
@@ -71,13 +79,35 @@ class LexicalIndex:
     def _delete(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            self.db.execute(f"DELETE FROM passages WHERE article_id IN ({','.join('?' * len(part))})", part)
+            marks = ",".join("?" * len(part))
+            self.db.execute(f"DELETE FROM passages WHERE article_id IN ({marks})", part)
+            self.db.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", part)
 
     def counts(self) -> dict[str, int]:
         """article_id -> number of rows: lets the indexer find rows that disagree with the vector store."""
         with self._lock:
             rows = self.db.execute("SELECT article_id, count(*) FROM passages GROUP BY article_id").fetchall()
         return dict(rows)
+
+    def signatures(self) -> dict[str, tuple[str, int]]:
+        """article_id -> (sha256, rows): what a sync compares with the vector store."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT p.article_id, coalesce(a.sha256, ''), count(*) FROM passages p "
+                "LEFT JOIN articles a ON a.article_id = p.article_id GROUP BY p.article_id"
+            ).fetchall()
+        return {aid: (sha, n) for aid, sha, n in rows}
+
+    @property
+    def synced(self) -> str:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM state WHERE key = 'synced'").fetchone()
+        return row[0] if row else ""
+
+    @synced.setter
+    def synced(self, stamp: str) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('synced', ?)", (stamp,))
 
     def search(self, question: str, n: int, article_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """[(chunk_id, bm25 score)] best first; higher is better."""

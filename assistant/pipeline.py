@@ -15,12 +15,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 from . import models, prompts
 from .cite import is_abstention, resolve_citations
 from .config import Settings
-from .errors import InputError, ModelError, StoreError
-from .index import IngestReport, Progress, ingest_folders
+from .errors import InputError, StoreError
+from .index import IngestReport, Progress, ingest_folders, sync_lexical
 from .lexical import LexicalIndex
 from .records import Answer, Hit
 from .retrieve import CrossEncoderReranker, Filters, retrieve
@@ -64,6 +65,7 @@ class Assistant:
         self._lexical = None
         self._reranker = None
         self._load_lock = threading.Lock()
+        self._sync_lock = threading.RLock()
 
     # --- components, loaded on first use ---------------------------------
     def catalogue(self) -> list[models.ModelSpec]:
@@ -91,9 +93,9 @@ class Assistant:
             if self._generator is None:
                 s = self.settings
                 if s.llm_url:
-                    raise ModelError(
-                        f"ASSISTANT_LLM_URL={s.llm_url} is not supported yet; unset it to use the local model"
-                    )
+                    from .generate import OpenAIGenerator
+
+                    self._generator = OpenAIGenerator(s.llm_url, s.llm_model, s.llm_api_key, s.llm_timeout)
                 else:
                     from .generate import LlamaGenerator
 
@@ -132,6 +134,9 @@ class Assistant:
             return 0
 
     def _mark_written(self) -> None:
+        if self.settings.chroma_url:
+            self.store.mark_written()
+            return
         path = self._stamp_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(str(time.time_ns()))
@@ -139,10 +144,33 @@ class Assistant:
 
     @property
     def lexical(self) -> LexicalIndex:
+        """The BM25 index; with a Chroma server, this client's own copy, caught up whenever the server changed."""
+        lexical = self._open_lexical()
+        if self.settings.chroma_url:
+            with self._sync_lock:
+                stamp = self.store.written_stamp()
+                if stamp != lexical.synced:
+                    sync_lexical(self.store, lexical)
+                    lexical.synced = stamp
+        return lexical
+
+    def _open_lexical(self) -> LexicalIndex:
+        s = self.settings
         with self._load_lock:
             if self._lexical is None:
-                self._lexical = LexicalIndex(Path(self.settings.store_path) / f"{self.settings.collection}.bm25.sqlite")
+                server = urlparse(s.chroma_url)
+                where = f".{server.hostname}_{server.port or 8000}" if s.chroma_url else ""
+                self._lexical = LexicalIndex(Path(s.store_path) / f"{s.collection}{where}.bm25.sqlite")
         return self._lexical
+
+    def sync(self) -> tuple[int, int]:
+        """Rebuild the lexical index from the store's text where they differ: (refreshed, dropped)."""
+        with self._sync_lock:
+            lexical = self._open_lexical()
+            stamp = self.store.written_stamp() if self.settings.chroma_url else ""
+            changed = sync_lexical(self.store, lexical)
+            lexical.synced = stamp
+            return changed
 
     # --- the work ---------------------------------------------------------
     def ingest(
@@ -281,7 +309,7 @@ class Assistant:
             "articles": len(articles),
             "chunks": self.store.count(),
             "embedding_model": self.store.embedding_model,
-            "chat_model": self.chat_spec().name,
-            "chat_model_installed": models.is_installed(self.chat_spec()),
+            "chat_model": f"{s.llm_model or 'server default'} at {s.llm_url}" if s.llm_url else self.chat_spec().name,
+            "chat_model_installed": True if s.llm_url else models.is_installed(self.chat_spec()),
             "folders": sorted({a["root"] for a in articles.values()}),
         }

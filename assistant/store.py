@@ -8,10 +8,14 @@ opening it with another model is a StoreError rather than silent garbage.
 
 What the store holds about an article is read back from its chunks' metadata
 (sha256 and chunk count), so there is no second record to fall out of step.
+Every ingest leaves a fresh `written` stamp in the collection's metadata; a
+client of a shared Chroma server compares it with the stamp its lexical index
+was synced to (pipeline.py).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -156,8 +160,27 @@ class ChromaStore:
         by_id = {i: Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
+    def chunks_of(self, article_ids: Sequence[str]) -> list[Chunk]:
+        """Every stored chunk of these articles (in one request per 100 articles)."""
+        found = []
+        for i in range(0, len(article_ids), 100):
+            where = {"article_id": {"$in": list(article_ids[i : i + 100])}}
+            got = self.collection.get(where=where, include=["documents", "metadatas"])
+            found += [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return found
+
     def count(self) -> int:
         return self.collection.count()
+
+    def written_stamp(self) -> str:
+        """The stamp the latest ingest (by any client) left on the collection; '' before the first."""
+        fresh = self.client.get_collection(self.collection.name, embedding_function=None)
+        return str((fresh.metadata or {}).get("written", ""))
+
+    def mark_written(self) -> None:
+        """Leave a new stamp: other clients see the collection changed. (hnsw keys cannot be re-sent.)"""
+        meta = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        self.collection.modify(metadata=meta | {"written": uuid.uuid4().hex})
 
     def close(self) -> None:
         try:

@@ -174,8 +174,8 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
     history.append({"role": "assistant", "content": waiting_note(app._generator) or "…"})
     yield history, ""
     try:
-        filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
         streamed = ""
+        filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
         for item in app.ask_stream(message, filters=filters, history=earlier):
             if isinstance(item, Answer):
                 history[-1]["content"] = _final_text(item, turn)
@@ -184,8 +184,8 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
             streamed += item
             history[-1]["content"] = _text(streamed)
             yield history, ""
-    except AssistantError as exc:
-        history[-1]["content"] = f"⚠ {_text(_one_line(exc))}"
+    except AssistantError as exc:  # keep what the model already wrote: the warning says it is cut short
+        history[-1]["content"] = (_text(streamed) + "\n\n" if streamed else "") + f"⚠ {_text(_one_line(exc))}"
         yield history, ""
     except Exception as exc:  # a bug or a broken model: say so in the chat, keep the page alive
         log.exception("answering %r failed", message)

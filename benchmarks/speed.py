@@ -1,0 +1,215 @@
+"""Speed against the machine's own limits, measured in one run and printed as ratios.
+
+- ingest: the product's chunks/s (read, chunk, embed, write Chroma and BM25) divided by a bare
+  `SentenceTransformer.encode` on the same chunk texts; beside it what the bare rate gains from sorting by
+  length (sentence-transformers does it inside `encode`) and from int8 dynamic quantization, with recall@5
+  on the dev set for each embedder;
+- answer: time to first token divided by a bare llama.cpp prefill of the same prompt (same tokens, fresh
+  KV cache), cold and with the previous question's KV cache left in place (the system prompt is reused);
+- retrieval: p50/p95 latency over BBC + sample articles, with and without the query embedding;
+- memory: this process's resident memory with both default models loaded (the serve process under
+  8 clients is benchmarks/load.py).
+
+    python benchmarks/speed.py --index /tmp/bbc-index   # reuse the index built by benchmarks/retrieval.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from retrieval import BBC, DEV_SET, SAMPLES, known_items, machine, percentile
+
+from assistant import prompts
+from assistant.chunk import chunk_article
+from assistant.config import Settings
+from assistant.embed import passage_text
+from assistant.evaluate import evaluate, read_questions
+from assistant.index import read_articles
+from assistant.pipeline import Assistant
+
+ROWS: list[tuple[str, str, str]] = []  # (measure, figure, goal)
+
+
+def row(measure: str, figure: str, goal: str = "") -> None:
+    ROWS.append((measure, figure, goal))
+    print(f"  {measure}: {figure}", file=sys.stderr)
+
+
+def rss_mb() -> tuple[float, float]:
+    status = Path("/proc/self/status").read_text()
+    pick = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("Vm")}
+    return pick["VmRSS"], pick["VmHWM"]
+
+
+def sample_folder(n: int, seed: int, into: Path) -> Path:
+    """n BBC articles (seeded sample) copied into a folder: the ingest workload."""
+    into.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in BBC.rglob("*.txt"))
+    for i, path in enumerate(random.Random(seed).sample(files, min(n, len(files)))):
+        shutil.copy(path, into / f"{i:04}_{path.parent.name}_{path.name}")
+    return into
+
+
+def chunk_texts(folder: Path, s: Settings) -> list[str]:
+    articles, _ = read_articles([folder], 10**7)
+    return [passage_text(c) for a in articles for c in chunk_article(a, s.chunk_size, s.chunk_overlap)]
+
+
+def rate(encode, texts: list[str]) -> float:
+    started = time.perf_counter()
+    encode(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def unsorted_encode(model, texts: list[str], batch: int = 32) -> None:
+    """Batches in file order: what encode would cost without its sort by length."""
+    for i in range(0, len(texts), batch):
+        model.encode(texts[i : i + batch], batch_size=batch, normalize_embeddings=True)
+
+
+def int8_copy(model):
+    import copy
+
+    import torch
+
+    return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def dev_recall(embedder, tmp: Path, name: str) -> float:
+    app = Assistant(Settings.load(store_path=tmp / f"dev-{name}"), embedder=embedder)
+    app.ingest([SAMPLES])
+    return evaluate(app, read_questions(DEV_SET), retrieval_only=True)["recall_at_5"]
+
+
+class Embedder:
+    def __init__(self, model, name):
+        self.model, self.name = model, name
+
+    def embed(self, texts):
+        return self.model.encode(list(texts), batch_size=32, normalize_embeddings=True).tolist()
+
+
+def bench_ingest(app: Assistant, tmp: Path, n: int, seed: int) -> None:
+    folder = sample_folder(n, seed, tmp / "sample")
+    texts = chunk_texts(folder, app.settings)
+    model = app.embedder.model
+    model.encode(texts[:64], batch_size=32)  # warm up
+    bare = rate(lambda t: model.encode(t, batch_size=32, normalize_embeddings=True), texts)
+    report = Assistant(app.settings.replace(store_path=tmp / "ingest"), embedder=app.embedder).ingest([folder])
+    product = report.chunks / report.seconds
+    row(f"ingest, {n} BBC articles ({len(texts)} chunks)", f"{product:.1f} chunks/s vs bare encode {bare:.1f}: "
+        f"ratio {product / bare:.2f}", "≥ 0.9")  # fmt: skip
+    plain = rate(lambda t: unsorted_encode(model, t), texts)
+    row("bare encode: sorted by length (encode's own) vs file order", f"{bare:.1f} vs {plain:.1f} chunks/s: "
+        f"{bare / plain:.2f}x")  # fmt: skip
+    quantized = int8_copy(model)
+    fast = rate(lambda t: quantized.encode(t, batch_size=32, normalize_embeddings=True), texts)
+    r_fp32 = dev_recall(app.embedder, tmp, "fp32")
+    r_int8 = dev_recall(Embedder(quantized, app.embedder.name), tmp, "int8")
+    row("bare encode: int8 dynamic quantization vs float32", f"{fast:.1f} vs {bare:.1f} chunks/s: {fast / bare:.2f}x; "
+        f"dev recall@5 {r_int8:.2f} vs {r_fp32:.2f}", "≥ 1.5x, recall@5 unchanged")  # fmt: skip
+
+
+def bench_answer(app: Assistant, questions: list[str]) -> None:
+    s = app.settings
+    llm = app.generator.llm
+    cold, warm, bare, tokens = [], [], [], []
+    for q in questions:
+        hits = app._within_budget(app.retrieve(q))
+        messages = prompts.answer_messages(s.prompts_dir, q, hits)
+        llm.reset()  # a fresh KV cache: the bare cost of prefilling this prompt
+        started = time.perf_counter()
+        out = llm.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0)
+        bare.append(time.perf_counter() - started)
+        tokens.append(out["usage"]["prompt_tokens"])
+        llm.reset()
+        cold.append(app.ask(q).timings["first_token_s"])
+        warm.append(app.ask(q).timings["first_token_s"])  # the cache holds this prompt's prefix now
+    prefill = sum(tokens) / sum(bare)
+    ratio = statistics.median(c / b for c, b in zip(cold, bare))
+    row("answer prompt", f"{statistics.median(tokens):.0f} tokens p50 (passage budget {s.prompt_budget} tokens); "
+        f"bare prefill {prefill:.0f} tok/s")  # fmt: skip
+    row("time to first token ÷ bare prefill, fresh KV cache", f"{ratio:.2f} (p50 TTFT {statistics.median(cold):.2f} s "
+        f"vs {statistics.median(bare):.2f} s bare)", "≤ 1.15")  # fmt: skip
+    gain = statistics.median(c / w for c, w in zip(cold, warm))
+    row(
+        "TTFT with the KV cache reused (same question again)",
+        f"{gain:.1f}x faster (p50 {statistics.median(warm):.2f} s)",
+    )
+    shared = []
+    for a, b in zip(questions, questions[1:] + questions[:1]):
+        app.ask(a)
+        shared.append(app.ask(b).timings["first_token_s"])  # only the system prompt prefix is in common
+    row("TTFT after another question (system prompt prefix reused)",
+        f"p50 {statistics.median(shared):.2f} s vs {statistics.median(cold):.2f} s cold")  # fmt: skip
+
+
+def bench_retrieval(app: Assistant, queries: list[str]) -> None:
+    embed_times = []
+    embed = app.embedder.embed
+
+    def timed(texts):
+        started = time.perf_counter()
+        try:
+            return embed(texts)
+        finally:
+            embed_times.append(time.perf_counter() - started)
+
+    app.embedder.embed = timed
+    app.retrieve(queries[0])
+    embed_times.clear()
+    total = []
+    for q in queries:
+        started = time.perf_counter()
+        app.retrieve(q)
+        total.append(time.perf_counter() - started)
+    app.embedder.embed = embed
+    without = [t - e for t, e in zip(total, embed_times)]
+    row(f"retrieval, {app.store.count()} chunks, {len(queries)} queries, query embedding excluded",
+        f"p50 {statistics.median(without) * 1000:.0f} ms, p95 {percentile(without, 95) * 1000:.0f} ms",
+        "p50 ≤ 50 ms, p95 ≤ 150 ms")  # fmt: skip
+    row("retrieval with the query embedding", f"p50 {statistics.median(total) * 1000:.0f} ms, "
+        f"p95 {percentile(total, 95) * 1000:.0f} ms")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, help="a BBC + samples index to reuse (built if missing)")
+    parser.add_argument("--ingest-articles", type=int, default=150, help="BBC articles in the ingest workload")
+    parser.add_argument("--questions", type=int, default=6, help="dev questions timed for the answer ratios")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if not BBC.is_dir() or not DEV_SET.exists():
+        print(f"The shared corpus and dev set are absent: expected {BBC} and {DEV_SET}.")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="assistant-speed-") as tmp:
+        index = args.index or Path(tmp) / "bbc"
+        app = Assistant(Settings.load(store_path=index))
+        print("ingest ...", file=sys.stderr)
+        bench_ingest(app, Path(tmp), args.ingest_articles, args.seed)
+        print("retrieval (indexing BBC + samples if needed) ...", file=sys.stderr)
+        app.ingest([BBC, SAMPLES])
+        dev = [q for q in read_questions(DEV_SET) if q.answerable]
+        bench_retrieval(app, [q.question for q in dev] + [q.question for q in known_items(BBC, 200, args.seed)])
+        print("answer ...", file=sys.stderr)
+        app = Assistant(Settings.load(store_path=Path(tmp) / "samples"), embedder=app.embedder)
+        app.ingest([SAMPLES])
+        bench_answer(app, [q.question for q in dev[: args.questions]])
+        now, peak = rss_mb()
+        row("memory of this process, both default models loaded", f"{now:.0f} MB now, peak {peak:.0f} MB")
+    print(f"\nMachine: {machine()}; chat model {app.chat_spec().name}, {app.settings.threads} threads\n")
+    print("| measure | figure | goal |\n|---|---|---|")
+    for measure, figure, goal in ROWS:
+        print(f"| {measure} | {figure} | {goal} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

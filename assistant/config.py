@@ -50,7 +50,7 @@ class Settings:
     top_k: int = setting(5, "Passages handed to the model.", 1, 20)
     per_article: int = setting(2, "At most this many passages from one article.", 1, 20)
     dense_weight: float = setting(1.0, "Weight of the dense (embedding) ranking in fusion.", 0.0, 10.0)
-    lexical_weight: float = setting(1.0, "Weight of the lexical (BM25) ranking in fusion; 0 turns it off.", 0.0, 10.0)
+    lexical_weight: float = setting(3.0, "Weight of the lexical (BM25) ranking in fusion; 0 turns it off.", 0.0, 10.0)
     candidates: int = setting(40, "Passages each ranking (dense, BM25) offers to fusion.", 5, 500)
     rerank_model: str = setting("", "Folder of a local sentence-transformers CrossEncoder to rerank with; empty: off.")
     min_score: float = setting(0.45, "Abstain without calling the model when no passage is this similar.", -1.0, 1.0)
@@ -60,6 +60,10 @@ class Settings:
     # Models
     chat_model: str = setting("", "Chat model: a name from models.txt or a .gguf path; empty means the first.")
     embed_model: str = setting("", "Embedding model: a name from models.txt or a folder; empty means the first.")
+    embed_precision: str = setting(
+        "float32", "Embedding arithmetic: int8 embeds ~1.35x faster on CPU (re-ingest after changing it).",
+        choices=("float32", "int8"),
+    )  # fmt: skip
     llm_url: str = setting(
         "", "OpenAI-compatible server (http://host:8001/v1) to generate with; empty: the local model."
     )
@@ -101,6 +105,9 @@ def _coerce(f: dataclasses.Field, raw):
         value = kind(raw) if not isinstance(raw, kind) else raw
     except (TypeError, ValueError):
         raise ConfigError(f"{name} = {raw!r} is not a valid {f.type}; {f.metadata['help']}") from None
+    choices = f.metadata["choices"]
+    if choices and value not in choices:
+        raise ConfigError(f"{name} = {raw!r} is not one of {', '.join(choices)}; {f.metadata['help']}")
     lo, hi = f.metadata["lo"], f.metadata["hi"]
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(f"{name} = {raw!r} is out of range [{lo}, {hi}]; {f.metadata['help']}")

@@ -74,6 +74,10 @@ class Assistant:
     def embed_spec(self) -> models.ModelSpec:
         return models.choose(self.catalogue(), "embedding", self.settings.embed_model)
 
+    def embed_name(self) -> str:
+        """The name the index records for the embedder these settings make."""
+        return self.embed_spec().name + ("+int8" if self.settings.embed_precision == "int8" else "")
+
     def chat_spec(self) -> models.ModelSpec:
         return models.choose(self.catalogue(), "chat", self.settings.chat_model)
 
@@ -84,7 +88,8 @@ class Assistant:
                 from .embed import SentenceTransformerEmbedder
 
                 spec = self.embed_spec()
-                self._embedder = SentenceTransformerEmbedder(models.embedding_model_path(spec), spec.name)
+                int8 = self.settings.embed_precision == "int8"
+                self._embedder = SentenceTransformerEmbedder(models.embedding_model_path(spec), spec.name, int8=int8)
         return self._embedder
 
     @property
@@ -116,8 +121,8 @@ class Assistant:
                 from .store import ChromaStore, open_client
 
                 s = self.settings
-                name = self._embedder.name if self._embedder is not None else self.embed_spec().name
-                self._store = ChromaStore(open_client(s.store_path, s.chroma_url), s.collection, name)
+                name = self._embedder.name if self._embedder is not None else self.embed_name()
+                self._store = ChromaStore(open_client(s.store_path, s.chroma_url), s.collection, name, s.chroma_url)
                 self._store_stamp = stamp
         return self._store
 

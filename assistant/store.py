@@ -15,11 +15,14 @@ was synced to (pipeline.py).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
+
+import httpx
 
 from .errors import StoreError
 from .records import Chunk, Hit
@@ -59,9 +62,23 @@ def open_client(store_path: Path, chroma_url: str = ""):
     return chromadb.PersistentClient(path=str(store_path), settings=chroma_settings)
 
 
+def _server_errors(method):
+    """A Chroma server that stops answering is a one-line StoreError, not a traceback from httpx."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"the Chroma server at {self.where} stopped answering ({exc}); is it running?") from None
+
+    return call
+
+
 class ChromaStore:
-    def __init__(self, client, collection: str, embedding_model: str):
+    def __init__(self, client, collection: str, embedding_model: str, where: str = "the local index"):
         self.client = client
+        self.where = where
         self.embedding_model = embedding_model
         try:
             self.collection = client.get_or_create_collection(
@@ -73,12 +90,15 @@ class ChromaStore:
             raise StoreError(f"cannot open collection {collection!r}: {exc}") from None
         stored = (self.collection.metadata or {}).get("embedding_model")
         if stored != embedding_model:
+            model, _, precision = str(stored).partition("+")
             raise StoreError(
-                f"the index was built with embedding model {stored!r}, not {embedding_model!r}; "
-                f"set ASSISTANT_EMBED_MODEL={stored} or delete the index folder and ingest again"
+                f"the index was built with embedding model {stored!r}, not {embedding_model!r}; set "
+                f"ASSISTANT_EMBED_MODEL={model} ASSISTANT_EMBED_PRECISION={precision or 'float32'} "
+                "or delete the index folder and ingest again"
             )
         self._batch = max(1, min(5000, client.get_max_batch_size()))
 
+    @_server_errors
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         for i in range(0, len(chunks), self._batch):
             part = chunks[i : i + self._batch]
@@ -89,6 +109,7 @@ class ChromaStore:
                 metadatas=[c.metadata() for c in part],
             )
 
+    @_server_errors
     def delete_articles(self, article_ids: Iterable[str]) -> None:
         ids = list(article_ids)
         for i in range(0, len(ids), 100):
@@ -103,6 +124,7 @@ class ChromaStore:
                 return
             offset += page
 
+    @_server_errors
     def articles(self) -> dict[str, dict]:
         """article_id -> {source, sha256, n_chunks, stored, title, date, outlet} from chunk metadata."""
         found: dict[str, dict] = {}
@@ -121,6 +143,7 @@ class ChromaStore:
                 found[aid]["sha256"] = ""
         return found
 
+    @_server_errors
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]:
         total = self.count()
         if total == 0:
@@ -137,6 +160,7 @@ class ChromaStore:
             hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
         return hits
 
+    @_server_errors
     def similarities(self, vector: Sequence[float], chunk_ids: Sequence[str]) -> list[Hit]:
         """Hits for chunks found another way (BM25), scored by cosine similarity to vector."""
         if not chunk_ids:
@@ -148,11 +172,13 @@ class ChromaStore:
             hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
         return hits
 
+    @_server_errors
     def chunks(self, article_id: str) -> list[Chunk]:
         got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
         found = [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(found, key=lambda c: c.index)
 
+    @_server_errors
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
             return []
@@ -160,6 +186,7 @@ class ChromaStore:
         by_id = {i: Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
+    @_server_errors
     def chunks_of(self, article_ids: Sequence[str]) -> list[Chunk]:
         """Every stored chunk of these articles (in one request per 100 articles)."""
         found = []
@@ -169,14 +196,17 @@ class ChromaStore:
             found += [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return found
 
+    @_server_errors
     def count(self) -> int:
         return self.collection.count()
 
+    @_server_errors
     def written_stamp(self) -> str:
         """The stamp the latest ingest (by any client) left on the collection; '' before the first."""
         fresh = self.client.get_collection(self.collection.name, embedding_function=None)
         return str((fresh.metadata or {}).get("written", ""))
 
+    @_server_errors
     def mark_written(self) -> None:
         """Leave a new stamp: other clients see the collection changed. (hnsw keys cannot be re-sent.)"""
         meta = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}

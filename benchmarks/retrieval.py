@@ -9,7 +9,8 @@ given; the project's index/ is never touched), then prints one markdown table:
   BM25 only, hybrid, and hybrid+rerank when ASSISTANT_RERANK_MODEL names a local cross-encoder, on the dev
   set (../shared/eval/seed_qa_dev.jsonl) and on a BBC known-item set: a seeded sample of article titles, each
   asked as a question whose gold is the article (and any article with the same title: the BBC set repeats
-  some stories).
+  some stories); and a harder BBC "details" set: the first 8 words of a sentence from deep in a sampled
+  article, as a reader half-remembers it.
 
 Settings come from ASSISTANT_* variables like everywhere else; --sweep adds rows for other fusion weights.
 
@@ -23,6 +24,7 @@ import argparse
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -40,7 +42,7 @@ SHARED = PROJECT_ROOT.parent / "shared"
 BBC = SHARED / "corpus" / "bbc"
 DEV_SET = SHARED / "eval" / "seed_qa_dev.jsonl"
 SAMPLES = PROJECT_ROOT / "articles"
-SWEEP = [(1.0, 0.5), (1.0, 2.0), (1.0, 3.0)]  # (dense, lexical) beside the defaults
+SWEEP = [(1.0, 0.5), (1.0, 2.0), (1.0, 3.0), (1.0, 5.0)]  # (dense, lexical) beside the defaults
 
 
 def known_items(folder: Path, sample: int, seed: int) -> list[Question]:
@@ -52,6 +54,27 @@ def known_items(folder: Path, sample: int, seed: int) -> list[Question]:
     titles = sorted(t for t in by_title if len(t.split()) >= 2)  # skip one-word "titles" such as README
     picked = random.Random(seed).sample(titles, min(sample, len(titles)))
     return [Question(f"bbc{i:03}", t, tuple(by_title[t]), (), True) for i, t in enumerate(picked, 1)]
+
+
+def known_details(folder: Path, sample: int, seed: int) -> list[Question]:
+    """A detail a reader remembers: the first 8 words of one sentence from deep in a sampled article's body.
+
+    Harder than the title (which every chunk of its article carries): the query matches one passage only,
+    in its own words, among thousands of same-topic passages.
+    """
+    rng = random.Random(seed)
+    articles = sorted((a for a in read_folder(folder, 10**7) if isinstance(a, Article)), key=lambda a: a.source)
+    by_text: dict[str, list[str]] = {}
+    for a in articles:
+        by_text.setdefault(a.sha256, []).append(a.source)
+    picked = []
+    for a in rng.sample(articles, min(sample, len(articles))):
+        body = a.text.split("\n\n")[2:]  # past the title and the lead paragraph
+        sentences = [s for p in body for s in re.split(r"(?<=[.!?])\s+", p) if len(s.split()) >= 12]
+        if sentences:
+            words = rng.choice(sentences).split()[:8]
+            picked.append(Question(f"detail{len(picked) + 1:03}", " ".join(words), tuple(by_text[a.sha256]), (), True))
+    return picked
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -111,6 +134,7 @@ def run(app: Assistant, folder: Path, reused: bool, args) -> int:
     chunks = app.store.count()
     dev = read_questions(DEV_SET) if DEV_SET.exists() else []
     bbc = known_items(BBC, args.sample, args.seed)
+    details = known_details(BBC, args.sample, args.seed)
 
     queries = ([q.question for q in dev] + [q.question for q in bbc])[: args.latency_queries]
     app.retrieve(queries[0])  # warm caches
@@ -132,7 +156,8 @@ def run(app: Assistant, folder: Path, reused: bool, args) -> int:
         print(f"  measuring {name} ...", file=sys.stderr)
         d = measure(app, dev, **weights) if dev else {}
         b = measure(app, bbc, **weights)
-        cells = [f"{m[k]:.3f}" if m else "-" for m in (d, b) for k in ("recall_at_1", "recall_at_5", "mrr")]
+        e = measure(app, details, **weights)
+        cells = [f"{m[k]:.3f}" if m else "-" for m in (d, b, e) for k in ("recall_at_1", "recall_at_5", "mrr")]
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
 
     if reused:
@@ -150,11 +175,14 @@ def run(app: Assistant, folder: Path, reused: bool, args) -> int:
         f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {percentile(times, 95) * 1000:.0f} ms"
     )
     print(f"Reranker: {s.rerank_model or 'none (no cross-encoder ships on PyPI; set ASSISTANT_RERANK_MODEL)'}\n")
-    print("| retrieval (dense : lexical weight) | dev R@1 | dev R@5 | dev MRR | BBC R@1 | BBC R@5 | BBC MRR |")
-    print("|---|---|---|---|---|---|---|")
+    sets = ("dev", "BBC titles", "BBC details")
+    print(
+        "| retrieval (dense : lexical) | " + " | ".join(f"{n} {m}" for n in sets for m in ("R@1", "R@5", "MRR")) + " |"
+    )
+    print("|---" * 10 + "|")
     print("\n".join(rows))
     print(f"\ndev: {len(dev)} questions ({sum(bool(q.gold_docs) for q in dev)} with gold articles); "
-          f"BBC known-item: {len(bbc)} titles, seed {args.seed}")  # fmt: skip
+          f"BBC known-item: {len(bbc)} titles and {len(details)} details (8 words of a body sentence), seed {args.seed}")  # fmt: skip
     return 0
 
 

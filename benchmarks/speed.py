@@ -74,26 +74,10 @@ def unsorted_encode(model, texts: list[str], batch: int = 32) -> None:
         model.encode(texts[i : i + batch], batch_size=batch, normalize_embeddings=True)
 
 
-def int8_copy(model):
-    import copy
-
-    import torch
-
-    return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
-
-
-def dev_recall(embedder, tmp: Path, name: str) -> float:
-    app = Assistant(Settings.load(store_path=tmp / f"dev-{name}"), embedder=embedder)
+def dev_recall(settings: Settings, tmp: Path, embedder=None) -> float:
+    app = Assistant(settings.replace(store_path=tmp / f"dev-{settings.embed_precision}"), embedder=embedder)
     app.ingest([SAMPLES])
     return evaluate(app, read_questions(DEV_SET), retrieval_only=True)["recall_at_5"]
-
-
-class Embedder:
-    def __init__(self, model, name):
-        self.model, self.name = model, name
-
-    def embed(self, texts):
-        return self.model.encode(list(texts), batch_size=32, normalize_embeddings=True).tolist()
 
 
 def bench_ingest(app: Assistant, tmp: Path, n: int, seed: int) -> None:
@@ -109,11 +93,11 @@ def bench_ingest(app: Assistant, tmp: Path, n: int, seed: int) -> None:
     plain = rate(lambda t: unsorted_encode(model, t), texts)
     row("bare encode: sorted by length (encode's own) vs file order", f"{bare:.1f} vs {plain:.1f} chunks/s: "
         f"{bare / plain:.2f}x")  # fmt: skip
-    quantized = int8_copy(model)
-    fast = rate(lambda t: quantized.encode(t, batch_size=32, normalize_embeddings=True), texts)
-    r_fp32 = dev_recall(app.embedder, tmp, "fp32")
-    r_int8 = dev_recall(Embedder(quantized, app.embedder.name), tmp, "int8")
-    row("bare encode: int8 dynamic quantization vs float32", f"{fast:.1f} vs {bare:.1f} chunks/s: {fast / bare:.2f}x; "
+    int8 = Assistant(app.settings.replace(embed_precision="int8")).embedder
+    fast = rate(lambda t: int8.model.encode(t, batch_size=32, normalize_embeddings=True), texts)
+    r_fp32 = dev_recall(app.settings, tmp, app.embedder)
+    r_int8 = dev_recall(app.settings.replace(embed_precision="int8"), tmp, int8)
+    row("bare encode: int8 (ASSISTANT_EMBED_PRECISION=int8) vs float32", f"{fast:.1f} vs {bare:.1f} chunks/s: {fast / bare:.2f}x; "
         f"dev recall@5 {r_int8:.2f} vs {r_fp32:.2f}", "≥ 1.5x, recall@5 unchanged")  # fmt: skip
 
 

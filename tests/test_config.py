@@ -16,7 +16,11 @@ def test_defaults_then_environment_then_overrides():
 
 @pytest.mark.parametrize(
     "env, message",
-    [({"ASSISTANT_TOP_K": "lots"}, "is not a valid int"), ({"ASSISTANT_TEMPERATURE": "9"}, "out of range")],
+    [
+        ({"ASSISTANT_TOP_K": "lots"}, "is not a valid int"),
+        ({"ASSISTANT_TEMPERATURE": "9"}, "out of range"),
+        ({"ASSISTANT_EMBED_PRECISION": "int4"}, "embed_precision .* = 'int4' is not one of float32, int8"),
+    ],
 )
 def test_bad_values_name_the_setting(env, message):
     with pytest.raises(ConfigError, match=message):

@@ -60,14 +60,18 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    data = tmp_path_factory.mktemp("chroma-server")
+def start_chroma(folder: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     chroma = shutil.which("chroma", path=str(BIN)) or "chroma"
-    proc = start([chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-                 f"http://127.0.0.1:{port}/api/v2/heartbeat", data / "server.log", 60)  # fmt: skip
-    yield f"http://127.0.0.1:{port}"
+    proc = start([chroma, "run", "--path", str(folder / "db"), "--host", "127.0.0.1", "--port", str(port)],
+                 f"http://127.0.0.1:{port}/api/v2/heartbeat", folder / "server.log", 60)  # fmt: skip
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    proc, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
+    yield url
     stop(proc)
 
 
@@ -155,6 +159,17 @@ def test_a_chroma_server_that_is_down_is_a_one_line_error(settings):
     app = Assistant(settings.replace(chroma_url=f"http://127.0.0.1:{free_port()}"), embedder=FakeEmbedder())
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1:\d+ .*is it running"):
         app.store.count()
+
+
+def test_a_chroma_server_that_stops_is_a_one_line_error(settings, corpus, tmp_path):
+    proc, url = start_chroma(tmp_path)
+    app = Assistant(settings.replace(chroma_url=url), embedder=FakeEmbedder())
+    try:
+        app.ingest([corpus])
+    finally:
+        stop(proc)
+    with pytest.raises(StoreError, match=f"the Chroma server at {url} stopped answering"):
+        app.ask("Who met Kerry?")
 
 
 @pytest.mark.slow

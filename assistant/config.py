@@ -61,7 +61,7 @@ class Settings:
     chat_model: str = setting("", "Chat model: a name from models.txt or a .gguf path; empty means the first.")
     embed_model: str = setting("", "Embedding model: a name from models.txt or a folder; empty means the first.")
     embed_precision: str = setting(
-        "float32", "Embedding arithmetic: int8 embeds ~1.35x faster on CPU (re-ingest after changing it).",
+        "float32", "Embedding arithmetic: int8 embeds ~1.4x faster on CPU (re-ingest after changing it).",
         choices=("float32", "int8"),
     )  # fmt: skip
     llm_url: str = setting(

@@ -3,9 +3,10 @@
 `SentenceTransformerEmbedder` loads a model folder (the packaged
 all-MiniLM-L6-v2 by default, see models.py) on the CPU, offline, and encodes in
 batches (sentence-transformers sorts each call by length to cut padding). With
-`int8`, its linear layers run as int8 (torch dynamic quantization: ~1.35x the
+`int8`, its linear layers run as int8 (torch dynamic quantization: ~1.4x the
 float32 rate on 2 cores, benchmarks/speed.py); the vectors differ slightly, so
-the name it gives the index differs too and a mixed index is refused. `passage_text` is what gets embedded for a chunk: its title and text.
+the name it gives the index differs too and a mixed index is refused.
+`passage_text` is what gets embedded for a chunk: its title and text.
 Any object with `name` and `embed(texts)` can stand in (tests use a fake).
 """
 

@@ -172,11 +172,9 @@ class ChromaStore:
             hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
         return hits
 
-    @_server_errors
     def chunks(self, article_id: str) -> list[Chunk]:
-        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
-        found = [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
-        return sorted(found, key=lambda c: c.index)
+        """One article's chunks, in order."""
+        return sorted(self.chunks_of([article_id]), key=lambda c: c.index)
 
     @_server_errors
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:

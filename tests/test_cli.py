@@ -102,3 +102,13 @@ def test_help_is_instant_and_lists_commands():
     out = CliRunner().invoke(cli.cli, ["--help"]).output
     for command in ("ingest", "ask", "serve", "models", "status"):
         assert command in out
+
+
+def test_ask_filters_restrict_the_passages(run):
+    run("ingest")
+    ask = lambda *f: {
+        r["source"] for r in json.loads(run("ask", "--json", *f, "What did Lavrov say?").output)["retrieved"]
+    }  # noqa: E731
+    assert ask("--outlet", "moscow times") == {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}
+    assert ask("--date-from", "2015-09-01") == {"002_1a1649f577231cd8.txt"}
+    assert ask("--date-to", "2015-06-01") == {"004_5ea01524ddc3fb62.txt"}

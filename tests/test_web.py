@@ -6,6 +6,7 @@ loopback port) over an Assistant with the fakes from conftest.
 
 from __future__ import annotations
 
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -328,3 +329,9 @@ def test_serve_from_the_command_line_warns_beyond_loopback_and_never_shares(app,
     result = CliRunner().invoke(cli.cli, ["serve", "--auth", "no-colon"])
     assert result.exit_code == 1 and "--auth must look like USER:PASSWORD" in result.output
     assert "Traceback" not in result.output and len(launched) == 3
+
+
+def test_the_page_filters_restrict_the_sources(app, generator):
+    *_, (history, sources) = web.respond(app, "What did Lavrov say?", [], date_from="2015-08-01", outlet="Moscow Times")
+    shown = set(re.findall(r"\d{3}_[0-9a-f]{16}\.txt", sources))
+    assert shown == {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}

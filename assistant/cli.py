@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from .config import FIELDS, Settings
-from .errors import AssistantError
+from .errors import AssistantError, InputError
 
 
 def settings_options(func):
@@ -123,7 +123,7 @@ def ingest(ctx, paths, prune, sync):
 @click.pass_context
 def ask(ctx, question, as_json, history, **kwargs):
     """Answer QUESTION from the indexed articles, citing passages."""
-    from .pipeline import Answer, read_history
+    from .pipeline import Answer
 
     app = assistant_from(ctx)
     turns = read_history(history) if history else []
@@ -138,6 +138,20 @@ def ask(ctx, question, as_json, history, **kwargs):
         click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return
     click.echo(format_answer(answer, streamed))
+
+
+def read_history(path: Path) -> list[dict]:
+    """Earlier turns from a JSON file: [{"role": "user"|"assistant", "content": "..."}]."""
+    try:
+        turns = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"history file {path} is not readable JSON ({exc})") from None
+    if not isinstance(turns, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        for t in turns
+    ):
+        raise InputError(f'history file {path} must be a list of {{"role": "user"|"assistant", "content": "..."}}')
+    return turns
 
 
 def format_answer(answer, streamed: str = "") -> str:

@@ -9,7 +9,6 @@ writes them, then the finished Answer record.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -39,20 +38,6 @@ def check_question(question: str) -> str:
     if not any(ch.isalnum() for ch in question):
         raise InputError("the question has no words in it; ask about something in the articles")
     return question
-
-
-def read_history(path: Path) -> list[dict]:
-    """Earlier turns from a JSON file: [{"role": "user"|"assistant", "content": "..."}]."""
-    try:
-        turns = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"history file {path} is not readable JSON ({exc})") from None
-    if not isinstance(turns, list) or not all(
-        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
-        for t in turns
-    ):
-        raise InputError(f'history file {path} must be a list of {{"role": "user"|"assistant", "content": "..."}}')
-    return turns
 
 
 class Assistant:

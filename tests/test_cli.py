@@ -106,9 +106,21 @@ def test_help_is_instant_and_lists_commands():
 
 def test_ask_filters_restrict_the_passages(run):
     run("ingest")
-    ask = lambda *f: {
-        r["source"] for r in json.loads(run("ask", "--json", *f, "What did Lavrov say?").output)["retrieved"]
-    }  # noqa: E731
+
+    def ask(*filters):
+        data = json.loads(run("ask", "--json", *filters, "What did Lavrov say?").output)
+        return {r["source"] for r in data["retrieved"]}
+
     assert ask("--outlet", "moscow times") == {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}
     assert ask("--date-from", "2015-09-01") == {"002_1a1649f577231cd8.txt"}
     assert ask("--date-to", "2015-06-01") == {"004_5ea01524ddc3fb62.txt"}
+
+
+@pytest.mark.parametrize("content", ["{not json", '[{"role": "robot", "content": "hi"}]'])
+def test_a_bad_history_file_is_a_one_line_error_naming_it(run, tmp_path, content):
+    run("ingest")
+    history = tmp_path / "history.json"
+    history.write_text(content)
+    result = run("ask", "--history", str(history), "And Kerry?")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: history file {history}") and result.output.count("\n") == 1

@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from load import memory_mb
 from retrieval import BBC, DEV_SET, SAMPLES, known_items, machine, percentile
 
 from assistant import prompts
@@ -40,12 +41,6 @@ ROWS: list[tuple[str, str, str]] = []  # (measure, figure, goal)
 def row(measure: str, figure: str, goal: str = "") -> None:
     ROWS.append((measure, figure, goal))
     print(f"  {measure}: {figure}", file=sys.stderr)
-
-
-def rss_mb() -> tuple[float, float]:
-    status = Path("/proc/self/status").read_text()
-    pick = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("Vm")}
-    return pick["VmRSS"], pick["VmHWM"]
 
 
 def sample_folder(n: int, seed: int, into: Path) -> Path:
@@ -186,7 +181,7 @@ def main() -> int:
         app = Assistant(Settings.load(store_path=Path(tmp) / "samples"), embedder=app.embedder)
         app.ingest([SAMPLES])
         bench_answer(app, [q.question for q in dev[: args.questions]])
-        now, peak = rss_mb()
+        now, peak = memory_mb()
         row("memory of this process, both default models loaded", f"{now:.0f} MB now, peak {peak:.0f} MB")
     print(f"\nMachine: {machine()}; chat model {app.chat_spec().name}, {app.settings.threads} threads\n")
     print("| measure | figure | goal |\n|---|---|---|")

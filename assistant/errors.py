@@ -22,5 +22,9 @@ class StoreError(AssistantError):
     """The index cannot be used as it is (wrong embedding model, unreachable server)."""
 
 
+class DamagedIndexError(StoreError):
+    """Chroma cannot read its own files (a write was killed mid-way); `assistant ingest` rebuilds them."""
+
+
 class InputError(AssistantError):
     """A file, question or request the assistant cannot take."""

@@ -40,9 +40,11 @@ class IngestReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (duplicate, indexed as)
     chunks: int = 0
     seconds: float = 0.0
+    rebuilt: str = ""  # why the vector index had to be rebuilt from every folder, if it did
 
     def summary(self) -> str:
-        return (
+        rebuilt = f"rebuilt the damaged vector index ({self.rebuilt}): " if self.rebuilt else ""
+        return rebuilt + (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.skipped)} skipped, {len(self.duplicates)} duplicates "
             f"({self.chunks} chunks embedded in {self.seconds:.1f}s)"

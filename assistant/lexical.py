@@ -11,6 +11,7 @@ store. `synced` records the store stamp it was last brought in step with
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -98,16 +99,37 @@ class LexicalIndex:
             ).fetchall()
         return {aid: (sha, n) for aid, sha, n in rows}
 
+    def _state(self, key: str) -> str:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else ""
+
+    def _set_state(self, key: str, value: str) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", (key, value))
+
     @property
     def synced(self) -> str:
-        with self._lock:
-            row = self.db.execute("SELECT value FROM state WHERE key = 'synced'").fetchone()
-        return row[0] if row else ""
+        return self._state("synced")
 
     @synced.setter
     def synced(self, stamp: str) -> None:
+        self._set_state("synced", stamp)
+
+    @property
+    def roots(self) -> list[str]:
+        """Every folder ever ingested into this index (absolute paths): what a rebuild reads again."""
+        return json.loads(self._state("roots") or "[]")
+
+    def remember_roots(self, roots: Iterable[Path]) -> None:
+        self._set_state("roots", json.dumps(sorted(set(self.roots) | {str(Path(r).resolve()) for r in roots})))
+
+    def clear(self) -> None:
         with self._lock:
-            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('synced', ?)", (stamp,))
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM passages")
+            self.db.execute("DELETE FROM articles")
+            self.db.execute("COMMIT")
 
     def search(self, question: str, n: int, article_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """[(chunk_id, bm25 score)] best first; higher is better."""

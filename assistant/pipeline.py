@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from . import models, prompts
 from .cite import is_abstention, resolve_citations
 from .config import Settings
-from .errors import InputError, StoreError
+from .errors import DamagedIndexError, InputError, StoreError
 from .index import IngestReport, Progress, ingest_folders, sync_lexical
 from .lexical import LexicalIndex
 from .records import Answer, Hit
@@ -107,7 +107,9 @@ class Assistant:
 
                 s = self.settings
                 name = self._embedder.name if self._embedder is not None else self.embed_name()
-                self._store = ChromaStore(open_client(s.store_path, s.chroma_url), s.collection, name, s.chroma_url)
+                self._store = ChromaStore(
+                    open_client(s.store_path, s.chroma_url), s.collection, name, s.chroma_url or str(s.store_path)
+                )
                 self._store_stamp = stamp
         return self._store
 
@@ -178,12 +180,35 @@ class Assistant:
                 progress(done, total, what)
 
         try:
-            return ingest_folders(
-                roots, self.store, self.lexical, self.embedder, s.chunk_size, s.chunk_overlap,
-                int(s.max_file_mb * 1e6), prune=prune, progress=written,
-            )  # fmt: skip
+            self.lexical.remember_roots(roots)
+            try:
+                return self._ingest(roots, prune, written)
+            except DamagedIndexError:
+                if s.chroma_url:
+                    raise  # a server's files are the server's to mend
+                return self._rebuild(roots, prune, written)
         finally:
             self._mark_written()
+
+    def _ingest(self, roots: list[Path], prune: bool, progress: Progress) -> IngestReport:
+        s = self.settings
+        return ingest_folders(
+            roots, self.store, self.lexical, self.embedder, s.chunk_size, s.chunk_overlap,
+            int(s.max_file_mb * 1e6), prune=prune, progress=progress,
+        )  # fmt: skip
+
+    def _rebuild(self, roots: list[Path], prune: bool, progress: Progress) -> IngestReport:
+        """Chroma cannot read its files: start the index afresh from every folder it ever held."""
+        every = list(dict.fromkeys([*(r.resolve() for r in roots), *(Path(r) for r in self.lexical.roots)]))
+        every = [r for r in every if r.is_dir()]
+        with self._load_lock:
+            self._store.drop()
+            self._store.close()
+            self._store = None
+        self.lexical.clear()
+        report = self._ingest(every, prune, progress)
+        report.rebuilt = f"Chroma could not read its files; read {len(every)} folder(s) again"
+        return report
 
     @property
     def reranker(self):

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import httpx
 
-from .errors import StoreError
+from .errors import DamagedIndexError, StoreError
 from .records import Chunk, Hit
 
 
@@ -62,21 +62,29 @@ def open_client(store_path: Path, chroma_url: str = ""):
     return chromadb.PersistentClient(path=str(store_path), settings=chroma_settings)
 
 
-def _server_errors(method):
-    """A Chroma server that stops answering is a one-line StoreError, not a traceback from httpx."""
+def _store_errors(method):
+    """Chroma's failures as one-line errors: a server that stops answering, or local files Chroma cannot
+    replay (seen after a SIGKILL mid-write: chroma-core/chroma#7678), which `assistant ingest` rebuilds."""
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
+        from chromadb.errors import InternalError
+
         try:
             return method(self, *args, **kwargs)
         except httpx.HTTPError as exc:
             raise StoreError(f"the Chroma server at {self.where} stopped answering ({exc}); is it running?") from None
+        except InternalError as exc:
+            raise DamagedIndexError(
+                f"the vector index at {self.where} is damaged ({' '.join(str(exc).split())}); "
+                "run `assistant ingest` to rebuild it from the articles' files"
+            ) from None
 
     return call
 
 
 class ChromaStore:
-    def __init__(self, client, collection: str, embedding_model: str, where: str = "the local index"):
+    def __init__(self, client, collection: str, embedding_model: str, where: str = "the index"):
         self.client = client
         self.where = where
         self.embedding_model = embedding_model
@@ -98,7 +106,7 @@ class ChromaStore:
             )
         self._batch = max(1, min(5000, client.get_max_batch_size()))
 
-    @_server_errors
+    @_store_errors
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         for i in range(0, len(chunks), self._batch):
             part = chunks[i : i + self._batch]
@@ -109,7 +117,7 @@ class ChromaStore:
                 metadatas=[c.metadata() for c in part],
             )
 
-    @_server_errors
+    @_store_errors
     def delete_articles(self, article_ids: Iterable[str]) -> None:
         ids = list(article_ids)
         for i in range(0, len(ids), 100):
@@ -124,7 +132,7 @@ class ChromaStore:
                 return
             offset += page
 
-    @_server_errors
+    @_store_errors
     def articles(self) -> dict[str, dict]:
         """article_id -> {source, sha256, n_chunks, stored, title, date, outlet} from chunk metadata."""
         found: dict[str, dict] = {}
@@ -143,7 +151,7 @@ class ChromaStore:
                 found[aid]["sha256"] = ""
         return found
 
-    @_server_errors
+    @_store_errors
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]:
         total = self.count()
         if total == 0:
@@ -160,7 +168,7 @@ class ChromaStore:
             hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
         return hits
 
-    @_server_errors
+    @_store_errors
     def similarities(self, vector: Sequence[float], chunk_ids: Sequence[str]) -> list[Hit]:
         """Hits for chunks found another way (BM25), scored by cosine similarity to vector."""
         if not chunk_ids:
@@ -176,7 +184,7 @@ class ChromaStore:
         """One article's chunks, in order."""
         return sorted(self.chunks_of([article_id]), key=lambda c: c.index)
 
-    @_server_errors
+    @_store_errors
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
             return []
@@ -184,7 +192,7 @@ class ChromaStore:
         by_id = {i: Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
-    @_server_errors
+    @_store_errors
     def chunks_of(self, article_ids: Sequence[str]) -> list[Chunk]:
         """Every stored chunk of these articles (in one request per 100 articles)."""
         found = []
@@ -194,21 +202,25 @@ class ChromaStore:
             found += [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return found
 
-    @_server_errors
+    @_store_errors
     def count(self) -> int:
         return self.collection.count()
 
-    @_server_errors
+    @_store_errors
     def written_stamp(self) -> str:
         """The stamp the latest ingest (by any client) left on the collection; '' before the first."""
         fresh = self.client.get_collection(self.collection.name, embedding_function=None)
         return str((fresh.metadata or {}).get("written", ""))
 
-    @_server_errors
+    @_store_errors
     def mark_written(self) -> None:
         """Leave a new stamp: other clients see the collection changed. (hnsw keys cannot be re-sent.)"""
         meta = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
         self.collection.modify(metadata=meta | {"written": uuid.uuid4().hex})
+
+    def drop(self) -> None:
+        """Delete the whole collection (the rebuild of a damaged index starts from nothing)."""
+        self.client.delete_collection(self.collection.name)
 
     def close(self) -> None:
         try:

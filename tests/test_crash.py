@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from assistant.config import Settings
 from assistant.pipeline import Assistant
 from tests.conftest import FakeEmbedder
@@ -76,3 +78,28 @@ def test_killed_ingests_are_repaired_by_a_plain_rerun(tmp_path):
         assert reference["articles"] == 400 and not reference["half_indexed"]
         assert snapshot(store) == reference
     assert kills >= 3, "the ingest finished before it could be killed: make the corpus bigger"
+
+
+def test_an_index_chroma_cannot_read_is_rebuilt_from_every_folder_it_held(settings, corpus, tmp_path):
+    """After a killed write Chroma can fail to replay its own log (chroma-core/chroma#7678): ingest rebuilds."""
+    import chromadb.errors
+
+    from assistant.errors import DamagedIndexError
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "cloves.txt").write_text("Zanzibar clove harvest\n\nZanzibar exported record cloves in 2015.\n")
+    app = Assistant(settings.replace(corpus_path=corpus), embedder=FakeEmbedder())
+    app.ingest([corpus])
+    app.ingest([extra])
+
+    def damaged(*args, **kwargs):
+        raise chromadb.errors.InternalError("Failed to apply logs to the hnsw segment writer")
+
+    app.store.collection.get = app.store.collection.query = damaged
+    with pytest.raises(DamagedIndexError, match=r"the vector index at .* is damaged .* run `assistant ingest`"):
+        app.ask("Who met Kerry?")
+    report = app.ingest([corpus])
+    assert report.rebuilt and "read 2 folder(s) again" in report.summary()
+    assert len(app.store.articles()) == 6 and sum(app.lexical.counts().values()) == app.store.count()
+    assert [h.chunk.source for h in app.retrieve("Zanzibar cloves", top_k=1)] == ["cloves.txt"]

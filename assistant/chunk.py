@@ -12,6 +12,8 @@ import re
 
 from .records import Article, Chunk
 
+CHUNKER_VERSION = 2  # bump when boundaries change: stored articles are then chunked again
+
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st", "jr", "sr",
@@ -77,14 +79,29 @@ def split_long(span: tuple[int, int], text: str, size: int) -> list[tuple[int, i
     return out
 
 
-def pack_spans(spans: list[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
+def is_heading(line: str) -> bool:
+    """A section heading: a Markdown heading, or a short line that ends no sentence.
+
+    >>> [is_heading(x) for x in ("### **Proposed Coalition**", "Kerry met Lavrov.", "Talks resume")]
+    [True, False, True]
+    """
+    return line.startswith("#") or (len(line) < 60 and "\n" not in line and line.rstrip("*_ ")[-1:] not in '.!?"”’:')
+
+
+def pack_spans(
+    spans: list[tuple[int, int]], size: int, overlap: int, headings: frozenset[int] = frozenset()
+) -> list[tuple[int, int]]:
     """Group consecutive sentence spans into windows of at most ~size characters.
 
     Each new window starts with the last sentences of the previous one, as many
     as fit in `overlap` characters, so a fact cut at a border is whole in one.
+    A heading (an index in `headings`) never ends a window: it opens the next
+    one, with no overlap reaching back over it into the previous section.
 
     >>> pack_spans([(0, 10), (11, 20), (21, 30)], size=20, overlap=9)
     [(0, 20), (11, 30)]
+    >>> pack_spans([(0, 10), (11, 15), (16, 30)], size=20, overlap=9, headings=frozenset({1}))
+    [(0, 10), (11, 30)]
     """
     windows: list[tuple[int, int]] = []
     i = 0
@@ -92,11 +109,14 @@ def pack_spans(spans: list[tuple[int, int]], size: int, overlap: int) -> list[tu
         j = i
         while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= size:
             j += 1
+        section_break = False
+        while j > i and j in headings and j + 1 < len(spans):
+            j, section_break = j - 1, True
         windows.append((spans[i][0], spans[j][1]))
         if j + 1 >= len(spans):
             break
         k = j + 1  # next window's first sentence: step back while the overlap allows
-        while k - 1 > i and spans[j][1] - spans[k - 1][0] <= overlap:
+        while not section_break and k - 1 > i and spans[j][1] - spans[k - 1][0] <= overlap:
             k -= 1
         i = k
     return windows
@@ -104,7 +124,8 @@ def pack_spans(spans: list[tuple[int, int]], size: int, overlap: int) -> list[tu
 
 def chunk_text(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
     spans = [piece for span in sentence_spans(text) for piece in split_long(span, text, size)]
-    return pack_spans(spans, size, overlap)
+    headings = frozenset(n for n, (a, b) in enumerate(spans) if n and is_heading(text[a:b]))
+    return pack_spans(spans, size, overlap, headings)
 
 
 def chunk_article(article: Article, size: int, overlap: int, also: str = "", chunker: str = "") -> list[Chunk]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunk import chunk_article
+from .chunk import CHUNKER_VERSION, chunk_article
 from .embed import Embedder, passage_text
 from .ingest import Skipped, read_folder, root_name
 from .lexical import LexicalIndex
@@ -93,7 +93,7 @@ def ingest_folders(
     roots = [Path(r) for r in roots]
     articles, report = read_articles(roots, max_bytes)
     aliases = _aliases(report)
-    chunker = f"{chunk_size}/{chunk_overlap}"
+    chunker = f"v{CHUNKER_VERSION}:{chunk_size}/{chunk_overlap}"  # a new chunker re-chunks everything
     stored = store.articles()
     lexical_counts = lexical.counts()
 

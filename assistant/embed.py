@@ -5,7 +5,7 @@ all-MiniLM-L6-v2 by default, see models.py) on the CPU, offline, and encodes in
 batches (sentence-transformers sorts each call by length to cut padding). With
 `int8`, its linear layers run as int8 (torch dynamic quantization: ~1.4x the
 float32 rate on 2 cores, benchmarks/speed.py); the vectors differ slightly, so
-the name it gives the index differs too and a mixed index is refused.
+the caller gives it another name and the index refuses to mix the two.
 `passage_text` is what gets embedded for a chunk: its title and text.
 Any object with `name` and `embed(texts)` can stand in (tests use a fake).
 """
@@ -34,7 +34,7 @@ class SentenceTransformerEmbedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        self.name = f"{name}+int8" if int8 else name
+        self.name = name
         self.batch_size = batch_size
         self.model = SentenceTransformer(path, device="cpu", local_files_only=True)
         if int8:

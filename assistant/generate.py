@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from typing import Protocol
 from urllib.parse import urlparse
 
+import httpx
+
 from .errors import ModelError
 
 
@@ -76,8 +78,6 @@ class OpenAIGenerator:
     CHARS_PER_TOKEN = 3.5  # a cautious estimate for English news text (BPE tokenizers average ~4)
 
     def __init__(self, url: str, model: str = "", api_key: str = "", timeout: float = 60.0):
-        import httpx
-
         if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
             raise ModelError(f"ASSISTANT_LLM_URL={url!r} is not an http(s) URL like http://host:8001/v1")
         self.url = url.rstrip("/")
@@ -91,8 +91,6 @@ class OpenAIGenerator:
         return math.ceil(len(text) / self.CHARS_PER_TOKEN)
 
     def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]:
-        import httpx
-
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature, "stream": True}
         if self.model:
             body["model"] = self.model

@@ -72,9 +72,8 @@ class Assistant:
             if self._embedder is None:
                 from .embed import SentenceTransformerEmbedder
 
-                spec = self.embed_spec()
-                int8 = self.settings.embed_precision == "int8"
-                self._embedder = SentenceTransformerEmbedder(models.embedding_model_path(spec), spec.name, int8=int8)
+                path, int8 = models.embedding_model_path(self.embed_spec()), self.settings.embed_precision == "int8"
+                self._embedder = SentenceTransformerEmbedder(path, self.embed_name(), int8=int8)
         return self._embedder
 
     @property
@@ -180,7 +179,7 @@ class Assistant:
                 progress(done, total, what)
 
         try:
-            self.lexical.remember_roots(roots)
+            self._open_lexical().remember_roots(roots)
             try:
                 return self._ingest(roots, prune, written)
             except DamagedIndexError:
@@ -199,13 +198,13 @@ class Assistant:
 
     def _rebuild(self, roots: list[Path], prune: bool, progress: Progress) -> IngestReport:
         """Chroma cannot read its files: start the index afresh from every folder it ever held."""
-        every = list(dict.fromkeys([*(r.resolve() for r in roots), *(Path(r) for r in self.lexical.roots)]))
+        every = list(dict.fromkeys([*(r.resolve() for r in roots), *(Path(r) for r in self._open_lexical().roots)]))
         every = [r for r in every if r.is_dir()]
         with self._load_lock:
             self._store.drop()
             self._store.close()
             self._store = None
-        self.lexical.clear()
+        self._open_lexical().clear()
         report = self._ingest(every, prune, progress)
         report.rebuilt = f"Chroma could not read its files; read {len(every)} folder(s) again"
         return report

@@ -83,6 +83,11 @@ def _store_errors(method):
     return call
 
 
+def _chunks(got: dict) -> list[Chunk]:
+    """The chunks of a collection.get() result that included documents and metadatas."""
+    return [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+
 class ChromaStore:
     def __init__(self, client, collection: str, embedding_model: str, where: str = "the index"):
         self.client = client
@@ -189,7 +194,7 @@ class ChromaStore:
         if not chunk_ids:
             return []
         got = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
-        by_id = {i: Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        by_id = {c.id: c for c in _chunks(got)}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     @_store_errors
@@ -199,7 +204,7 @@ class ChromaStore:
         for i in range(0, len(article_ids), 100):
             where = {"article_id": {"$in": list(article_ids[i : i + 100])}}
             got = self.collection.get(where=where, include=["documents", "metadatas"])
-            found += [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            found += _chunks(got)
         return found
 
     @_store_errors

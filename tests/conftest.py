@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import shutil
+import socket
 import threading
 from pathlib import Path
 
@@ -20,6 +21,13 @@ from assistant.pipeline import Assistant
 
 ARTICLES = PROJECT_ROOT / "articles"
 SHARED = PROJECT_ROOT.parent / "shared"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for test servers, and for servers that are down)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class FakeEmbedder:

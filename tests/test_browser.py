@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from assistant import web
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import ARTICLES, FakeEmbedder, ScriptedGenerator
+from tests.conftest import ARTICLES, FakeEmbedder, ScriptedGenerator, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -60,12 +59,6 @@ class SlowModel(ScriptedGenerator):
                 yield piece
         finally:
             self.lock.release()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

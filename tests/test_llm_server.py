@@ -7,7 +7,6 @@ The test against llama-cpp-python's own server with the real default model is in
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +18,7 @@ from assistant import cli, web
 from assistant.errors import ModelError
 from assistant.generate import OpenAIGenerator
 from assistant.pipeline import Assistant
-from tests.conftest import FakeEmbedder
+from tests.conftest import FakeEmbedder, free_port
 
 REPLY = ["Kerry met ", "Cavusoglu ", "in Kuala Lumpur [1]."]
 
@@ -69,12 +68,6 @@ def server():
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def generate(url, **kw):

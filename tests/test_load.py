@@ -8,13 +8,13 @@ delivered to the wrong user would show. Speed is measured by benchmarks/load.py,
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from assistant import web
+from tests.conftest import free_port
 
 CLIENTS, QUESTIONS = 8, 3
 TOPICS = ["What did Lavrov propose", "What did Lavrov and Kerry agree on", "Which city did Islamic State occupy"]
@@ -46,12 +46,6 @@ class BusyModel:
 def rss_mb() -> float:
     status = Path("/proc/self/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def user(base: str, c: int) -> list[tuple[str, str, str]]:

@@ -9,7 +9,6 @@ other's additions, replacements and deletions.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,15 +24,9 @@ from assistant.errors import StoreError
 from assistant.evaluate import evaluate, read_questions
 from assistant.pipeline import Assistant
 from assistant.retrieve import Filters
-from tests.conftest import SHARED, FakeEmbedder
+from tests.conftest import SHARED, FakeEmbedder, free_port
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(command: list[str], ready_url: str, log: Path, wait_s: float) -> subprocess.Popen:

@@ -16,6 +16,7 @@ import pytest
 from assistant import web
 from assistant.errors import ConfigError, ModelError
 from assistant.records import Answer, Chunk, Citation, Hit
+from tests.conftest import free_port
 
 NOT_FOUND = "The articles do not contain the answer to this question."
 PASSAGE = (
@@ -30,12 +31,6 @@ def chunk(text=PASSAGE, title="Lavrov <b>Says</b>", source="003.txt", article_id
 
 def cite(n=2, quote="", supported=None, support=None, origin="model", **kw) -> Citation:
     return Citation(n, Hit(chunk(**kw), 0.5), supported=supported, support=support, quote=quote, origin=origin)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- markers and cards -------------------------------------------------------------------------

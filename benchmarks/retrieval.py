@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from load import percentile
+
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluate import Question, evaluate, read_questions
 from assistant.ingest import read_folder
@@ -97,11 +99,6 @@ def paraphrased(app: Assistant, titles: list[Question], n: int, cache: Path) -> 
             cache.write_text(json.dumps(known, indent=1))
         picked.append(Question(f"para{len(picked) + 1:03}", known[q.question] or q.question, q.gold_docs, (), True))
     return picked
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def folder_mb(path: Path) -> float:

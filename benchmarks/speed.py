@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from load import memory_mb
-from retrieval import BBC, DEV_SET, SAMPLES, known_items, machine, percentile
+from load import memory_mb, percentile
+from retrieval import BBC, DEV_SET, SAMPLES, known_items, machine
 
 from assistant import prompts
 from assistant.chunk import chunk_article

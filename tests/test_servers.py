@@ -190,3 +190,32 @@ def models_cache() -> Path:
     from assistant.config import Settings
 
     return Settings.load().cache_dir
+
+
+def test_a_question_on_another_client_rescans_nothing_while_one_client_ingests(client, tmp_path, capsys):
+    """The stamp moves once per ingest, not once per group: other clients' questions scan no metadata meanwhile."""
+    from tests.test_crash import make_corpus
+
+    a, b = client("a"), client("b")
+    corpus = make_corpus(tmp_path / "many", n=200)
+    a.ingest([corpus / "story_000.txt"])
+    scans = []
+    articles = a.store.articles
+    a.store.articles = lambda: scans.append(1) or articles()
+    groups, during = 0, []
+
+    def ask_a(done, total, what):
+        nonlocal groups
+        groups += 1
+        before = len(scans)
+        a.retrieve("ferry market price")
+        during.append(len(scans) - before)
+
+    report = b.ingest([corpus], progress=ask_a)
+    before = len(scans)
+    a.retrieve("ferry market price")
+    after = len(scans) - before
+    with capsys.disabled():
+        print(f"\nstamp: {report.chunks} chunks in {groups} groups; client A's questions during the ingest "
+              f"triggered {sum(during)} metadata scans, the first question after it {after}")  # fmt: skip
+    assert groups >= 3 and sum(during) == 0 and after == 1

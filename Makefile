@@ -32,7 +32,7 @@ test: install browser
 	$(BIN)/python -m pytest
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -m "not slow and not browser and not integration"
 
 lint: install
 	$(BIN)/ruff check assistant tests benchmarks

@@ -14,23 +14,27 @@ from pathlib import Path
 
 import click
 
-from .config import FIELDS, Settings
+from .config import FIELDS, Settings, describe, env_name, flag_name, value_type
 from .errors import AssistantError, InputError
 
 
+def setting_option(name: str):
+    """The --option of one setting, from its declaration: flag, type, help and environment variable.
+    Bounds, choices and forms are checked by Settings (one-line errors), not by click."""
+    f = FIELDS[name]
+    kind, _ = value_type(f)
+    flag, form = flag_name(name), f.metadata["form"]
+    about = {"default": None, "help": f"{describe(f)} (env {env_name(name)})"}
+    if kind is bool:
+        return click.option(f"{flag}/--no-{flag[2:]}", name, **about)
+    return click.option(flag, name, type=click.Path(path_type=Path) if kind is Path else kind,
+                        metavar=form[1] if form else None, **about)  # fmt: skip
+
+
 def settings_options(func):
-    """Add one --option per setting, with the setting's help and type."""
-    types = {"int": int, "float": float, "str": str, "Path": click.Path(path_type=Path)}
-    for f in reversed(list(FIELDS.values())):
-        lo, hi = f.metadata["lo"], f.metadata["hi"]
-        bounds = f" [{lo}..{hi}]" if lo is not None else ""
-        func = click.option(
-            f"--{f.name.replace('_', '-')}",
-            f.name,
-            type=types[f.type],
-            default=None,
-            help=f"{f.metadata['help']}{bounds} (env ASSISTANT_{f.name.upper()})",
-        )(func)
+    """Add one --option per setting."""
+    for name in reversed(FIELDS):
+        func = setting_option(name)(func)
     return func
 
 
@@ -90,7 +94,7 @@ def ingest(ctx, paths, prune, sync):
     """Index the articles in PATHS (default: the corpus folder, articles/)."""
     app = assistant_from(ctx)
     if sync:
-        refreshed, dropped = app.sync()
+        refreshed, dropped = app.index.sync()
         click.echo(f"lexical index in step with the store: {refreshed} articles refreshed, {dropped} dropped")
         return
     bar = None
@@ -179,13 +183,15 @@ def format_answer(answer, streamed: str = "") -> str:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--auth", envvar="ASSISTANT_AUTH", metavar="USER:PASSWORD",
-              help="Require this login (env ASSISTANT_AUTH). Needed to serve beyond this machine.")  # fmt: skip
+@setting_option("auth")
 @click.pass_context
 def serve(ctx, host, port, auth):
     """Open the chat page (http://127.0.0.1:7860 by default)."""
     from .web import serve as run
 
+    if auth is not None:  # `serve --auth` and the global `--auth` are the same setting
+        ctx.obj["settings"] = ctx.obj["settings"].replace(auth=auth)
+    auth = ctx.obj["settings"].auth
     run(assistant_from(ctx), host=host, port=port, auth=auth, warn=lambda m: click.echo(m, err=True))
 
 
@@ -213,8 +219,11 @@ def models_command(ctx):
     settings = ctx.obj["settings"]
     catalogue = models.read_catalogue(settings.catalogue)
     defaults = {models.choose(catalogue, role).name for role in models.ROLES}
+    chat = None if settings.llm_url else models.choose(catalogue, "chat", settings.chat_model)
     for spec in catalogue:
         installed = models.is_installed(spec)
+        if spec == chat and installed:  # join and check the chat model in use now, not at the first question
+            models.chat_model_path(spec, settings.cache_dir, progress=lambda m: click.echo(m, err=True))
         verified = spec.role == "embedding" or spec.sha256 == "-" or models.is_verified(spec, settings.cache_dir)
         state = ("installed" if installed else "not installed") + (", verified" if installed and verified else "")
         mark = "*" if spec.name in defaults else " "

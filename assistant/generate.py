@@ -1,9 +1,10 @@
 """Stream an answer from a chat model: a local GGUF file or an OpenAI-compatible server.
 
 A generator is any object with `stream(messages, max_tokens, temperature)`
-yielding text pieces, and `count_tokens(text)`. `LlamaGenerator` loads a GGUF
-file once; one llama.cpp context must not serve two calls at once, so calls
-queue on a lock (retrieval stays concurrent; only generation waits).
+yielding text pieces, `count_tokens(text)`, and `ahead()`: how many answers a
+new question would wait for (what the page shows). `LlamaGenerator` loads a
+GGUF file once; one llama.cpp context must not serve two calls at once, so
+calls queue on a lock (retrieval stays concurrent; only generation waits).
 `OpenAIGenerator` streams from any `/v1/chat/completions` server (llama.cpp's,
 vLLM, llama-cpp-python's) over server-sent events; a server that is down,
 slow or fails mid-answer is a one-line ModelError, never a hang. It has no
@@ -22,6 +23,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from .config import env_name
 from .errors import ModelError
 
 
@@ -31,6 +33,8 @@ class Generator(Protocol):
     def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+    def ahead(self) -> int: ...
 
 
 class LlamaGenerator:
@@ -49,6 +53,10 @@ class LlamaGenerator:
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def ahead(self) -> int:
+        """Answers a new question would wait for: the one being written and those queued before it."""
+        return self.waiting + self.lock.locked()
 
     def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]:
         self.waiting += 1
@@ -79,7 +87,7 @@ class OpenAIGenerator:
 
     def __init__(self, url: str, model: str = "", api_key: str = "", timeout: float = 60.0):
         if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
-            raise ModelError(f"ASSISTANT_LLM_URL={url!r} is not an http(s) URL like http://host:8001/v1")
+            raise ModelError(f"{env_name('llm_url')}={url!r} is not an http(s) URL like http://host:8001/v1")
         self.url = url.rstrip("/")
         self.name = model or "server"
         self.model = model
@@ -89,6 +97,10 @@ class OpenAIGenerator:
 
     def count_tokens(self, text: str) -> int:
         return math.ceil(len(text) / self.CHARS_PER_TOKEN)
+
+    def ahead(self) -> int:
+        """0: the server schedules its own queue and does not say how long it is."""
+        return 0
 
     def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]:
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature, "stream": True}
@@ -101,7 +113,7 @@ class OpenAIGenerator:
                 if response.status_code >= 400:
                     detail = " ".join(response.read().decode("utf-8", "replace").split())[:200]
                     raise ModelError(
-                        f"{where} answered HTTP {response.status_code} ({detail}); check ASSISTANT_LLM_URL and ASSISTANT_LLM_MODEL"
+                        f"{where} answered HTTP {response.status_code} ({detail}); check {env_name('llm_url')} and {env_name('llm_model')}"
                     )
                 for line in response.iter_lines():
                     text, done = _sse_piece(line, where)
@@ -110,11 +122,11 @@ class OpenAIGenerator:
                         yield text
         except httpx.ConnectError as exc:
             raise ModelError(
-                f"cannot reach {where} ({exc}); is it running? Or unset ASSISTANT_LLM_URL to use the local model"
+                f"cannot reach {where} ({exc}); is it running? Or unset {env_name('llm_url')} to use the local model"
             ) from None
         except httpx.TimeoutException:
             raise ModelError(
-                f"{where} sent nothing for {self.timeout:g} s; it may be overloaded (ASSISTANT_LLM_TIMEOUT sets the wait)"
+                f"{where} sent nothing for {self.timeout:g} s; it may be overloaded ({env_name('llm_timeout')} sets the wait)"
             ) from None
         except httpx.HTTPError as exc:
             raise ModelError(f"{where} broke off the answer ({type(exc).__name__}: {exc}); try again") from None

@@ -1,171 +1,210 @@
-"""Keep the index in step with folders of articles: add, replace, remove, repair.
+"""The index of the articles: one object that owns the vector store and the lexical index.
 
-`ingest_folders` reads the folders (ingest.py), compares each article with
-what the store holds, and embeds and writes only what changed. Writes go
-article group by article group in an order that makes a killed run harmless:
-old chunks are deleted, new chunks written to the vector store, then to the
-lexical index. A re-run sees any half-written article (chunk count or sha256
-disagree, lexical rows missing) as changed and writes it again, so a plain
-re-run always repairs the index. Unchanged articles cost nothing but a read.
+`Index(settings, embedding_model)` opens the Chroma store (a local folder or a
+server) and this client's lexical (BM25) index on first use, and keeps them
+fresh and in step with what other processes write:
 
-`sync_lexical` rebuilds the lexical index from the vector store's own text,
-article by article where they differ: how a client of a shared Chroma server
-catches up with what other clients added, replaced or deleted.
+- Local store: Chroma's local mode caches index state per process, so when
+  another process has announced a write (the `written` file in the index
+  folder changed), the store is reopened in place. Callers keep the same
+  ChromaStore, which stays valid throughout (store.py).
+- Chroma server: each client keeps its own lexical index, built from the
+  server's text. Before each use it compares the collection's `written`
+  stamp with the stamp it last caught up to and, when another client wrote,
+  re-reads only the articles whose sha256 or chunk count changed.
+- `ingest` writes through ingest.py and announces its writes at most every
+  `announce_every_s` seconds while it runs and once at its end, so other
+  clients reopen or rescan that often, not once per group written.
+- A vector index Chroma can no longer read is rebuilt by the next `ingest`
+  from every folder the lexical index remembers.
+- `article(id)` stitches an article back together from its stored chunks.
+
+It embeds nothing itself: `ingest` is handed the function that embeds.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
-from .chunk import CHUNKER_VERSION, chunk_article
-from .embed import Embedder, passage_text
-from .ingest import Skipped, read_folder, root_name
+from .config import Settings
+from .errors import DamagedIndexError, InputError
+from .ingest import Embed, IngestReport, Progress, ingest_folders
 from .lexical import LexicalIndex
-from .records import Article, Chunk
-from .store import ChromaStore
-
-Progress = Callable[[int, int, str], None]  # (done, total, what)
+from .store import ChromaStore, open_client
 
 
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (duplicate, indexed as)
-    chunks: int = 0
-    seconds: float = 0.0
-    rebuilt: str = ""  # why the vector index had to be rebuilt from every folder, if it did
+class Index:
+    def __init__(self, settings: Settings, embedding_model: str, announce_every_s: float = 30.0):
+        self.settings = settings
+        self.embedding_model = embedding_model
+        self.announce_every_s = announce_every_s
+        self._store: ChromaStore | None = None
+        self._store_seen = 0  # the local `written` stamp the store was last opened at
+        self._lexical: LexicalIndex | None = None
+        self._store_lock = threading.Lock()
+        self._lexical_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._announced = 0.0
 
-    def summary(self) -> str:
-        rebuilt = f"rebuilt the damaged vector index ({self.rebuilt}): " if self.rebuilt else ""
-        return rebuilt + (
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed, {len(self.skipped)} skipped, {len(self.duplicates)} duplicates "
-            f"({self.chunks} chunks embedded in {self.seconds:.1f}s)"
-        )
+    # --- the two stores, fresh ------------------------------------------------
+    @property
+    def store(self) -> ChromaStore:
+        """The vector store: one object for the life of the Index, reopened in place when another process
+        has written the local index since it was opened."""
+        with self._store_lock:
+            stamp = self._local_stamp()  # read before opening: a write after it shows as a change later
+            if self._store is None:
+                s = self.settings
+                self._store = ChromaStore(
+                    lambda: open_client(s.store_path, s.chroma_url), s.collection, self.embedding_model,
+                    s.chroma_url or str(s.store_path),
+                )  # fmt: skip
+            elif stamp != self._store_seen:
+                self._store.reopen()
+            self._store_seen = stamp
+        return self._store
 
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index; with a Chroma server, this client's own copy, caught up whenever the server changed."""
+        lexical = self._open_lexical()
+        if self.settings.chroma_url:
+            with self._sync_lock:
+                stamp = self.store.written_stamp()
+                if stamp != lexical.synced:
+                    self._catch_up(lexical, stamp)
+        return lexical
 
-def read_articles(roots: list[Path], max_bytes: int) -> tuple[list[Article], IngestReport]:
-    """Read all roots; an article whose text repeats one already read is recorded as a duplicate."""
-    report = IngestReport()
-    articles: list[Article] = []
-    seen_text: dict[str, Article] = {}
-    for root in roots:
-        for item in read_folder(root, max_bytes):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                continue
-            twin = seen_text.get(item.sha256)
-            if twin is not None:
-                report.duplicates.append((item.source, twin.source))
-                continue
-            seen_text[item.sha256] = item
-            articles.append(item)
-    return articles, report
+    def _open_lexical(self) -> LexicalIndex:
+        s = self.settings
+        with self._lexical_lock:
+            if self._lexical is None:
+                server = urlparse(s.chroma_url)
+                where = f".{server.hostname}_{server.port or 8000}" if s.chroma_url else ""
+                self._lexical = LexicalIndex(Path(s.store_path) / f"{s.collection}{where}.bm25.sqlite")
+        return self._lexical
 
+    def sync(self) -> tuple[int, int]:
+        """Rebuild the lexical index from the store's text where they differ: (refreshed, dropped)."""
+        with self._sync_lock:
+            stamp = self.store.written_stamp() if self.settings.chroma_url else ""
+            return self._catch_up(self._open_lexical(), stamp)
 
-def _aliases(report: IngestReport) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for dup, kept in report.duplicates:
-        found.setdefault(kept, []).append(dup)
-    return found
-
-
-def ingest_folders(
-    roots: Iterable[Path],
-    store: ChromaStore,
-    lexical: LexicalIndex,
-    embedder: Embedder,
-    chunk_size: int,
-    chunk_overlap: int,
-    max_bytes: int,
-    prune: bool = True,
-    progress: Progress | None = None,
-    group_chunks: int = 256,
-) -> IngestReport:
-    started = time.perf_counter()
-    roots = [Path(r) for r in roots]
-    articles, report = read_articles(roots, max_bytes)
-    aliases = _aliases(report)
-    chunker = f"v{CHUNKER_VERSION}:{chunk_size}/{chunk_overlap}"  # a new chunker re-chunks everything
-    stored = store.articles()
-    lexical_counts = lexical.counts()
-
-    todo: list[list[Chunk]] = []
-    for article in articles:
-        also = "; ".join(aliases.get(article.source, []))
-        chunks = chunk_article(article, chunk_size, chunk_overlap, also=also, chunker=chunker)
-        old = stored.get(article.id)
-        if old and _intact(old, chunks, lexical_counts.get(article.id, 0)):
-            report.unchanged.append(article.source)
-            continue
-        (report.updated if old else report.added).append(article.source)
-        todo.append(chunks)
-
-    # Files that exist but were skipped keep what is stored: nothing already indexed is lost.
-    present = {a.id for a in articles} | {s.id for s in report.skipped}
-    roots_now = {root_name(r) for r in roots}
-    if prune:
-        gone = [aid for aid in stored if aid not in present and stored[aid]["root"] in roots_now]
-        report.removed = sorted(stored[aid]["source"] for aid in gone)
+    def _catch_up(self, lexical: LexicalIndex, stamp: str) -> tuple[int, int]:
+        """Make the lexical index hold exactly the store's articles (one scan of the store's metadata)."""
+        store = self.store
+        stored = store.articles()
+        have = lexical.signatures()
+        stale = [aid for aid, a in stored.items() if have.get(aid) != (a["sha256"], a["stored"])]
+        gone = [aid for aid in have if aid not in stored]
         lexical.delete_articles(gone)
-        store.delete_articles(gone)
-    orphans = [aid for aid in lexical_counts if aid not in stored and aid not in present]
-    lexical.delete_articles(orphans)
+        for i in range(0, len(stale), 200):
+            lexical.add(store.chunks_of(stale[i : i + 200]))
+        lexical.synced = stamp
+        return len(stale), len(gone)
 
-    total = sum(len(c) for c in todo)
-    done = 0
-    for group in _groups(todo, group_chunks):
-        flat = [c for chunks in group for c in chunks]
-        vectors = embedder.embed([passage_text(c) for c in flat])
-        ids = [chunks[0].article_id for chunks in group]
-        store.delete_articles(ids)
-        store.add(flat, vectors)
-        lexical.add(flat)
-        done += len(flat)
-        if progress:
-            progress(done, total, flat[-1].source)
-    report.chunks = total
-    report.seconds = time.perf_counter() - started
-    return report
+    # --- telling other processes ------------------------------------------------
+    def _stamp_file(self) -> Path:
+        return Path(self.settings.store_path) / "written"
 
+    def _local_stamp(self) -> int:
+        """When a process last announced a write to the local index (0 with a server: nothing to reopen)."""
+        if self.settings.chroma_url:
+            return 0
+        try:
+            return self._stamp_file().stat().st_mtime_ns
+        except OSError:
+            return 0
 
-def sync_lexical(store: ChromaStore, lexical: LexicalIndex) -> tuple[int, int]:
-    """Make the lexical index hold exactly the store's articles; returns (refreshed, dropped)."""
-    stored = store.articles()
-    have = lexical.signatures()
-    stale = [aid for aid, a in stored.items() if have.get(aid) != (a["sha256"], a["stored"])]
-    gone = [aid for aid in have if aid not in stored]
-    lexical.delete_articles(gone)
-    for i in range(0, len(stale), 200):
-        lexical.add(store.chunks_of(stale[i : i + 200]))
-    return len(stale), len(gone)
+    def announce(self) -> None:
+        """Tell other processes the index changed: they reopen it (local) or catch up with it (server)."""
+        self._announced = time.monotonic()
+        if self.settings.chroma_url:
+            self.store.mark_written()
+            return
+        path = self._stamp_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(time.time_ns()))
+        with self._store_lock:
+            self._store_seen = self._local_stamp()  # our own write: nothing to reopen here
 
+    # --- the work ---------------------------------------------------------------
+    def ingest(self, roots: list[Path], embed: Embed, prune: bool = True, progress: Progress | None = None):
+        """Bring the index in step with these folders (see ingest.py); embed(texts) is called only for
+        articles that changed. A vector index Chroma cannot read is rebuilt from every folder it held."""
+        roots = [Path(r) for r in roots]
+        for root in roots:
+            if not root.exists():
+                raise InputError(f"{root} does not exist; give a folder of .txt, .md or .html articles")
 
-def _intact(old: dict, chunks: list[Chunk], lexical_rows: int) -> bool:
-    first = chunks[0] if chunks else None
-    return (
-        first is not None
-        and old["sha256"] == first.article_sha256
-        and old["n_chunks"] == old["stored"] == len(chunks) == lexical_rows
-        and old.get("also", "") == first.also
-        and old.get("chunker", "") == first.chunker
-    )
+        def written(done, total, what):
+            if time.monotonic() - self._announced >= self.announce_every_s:
+                self.announce()
+            if progress:
+                progress(done, total, what)
 
+        self._announced = time.monotonic()
+        try:
+            self._open_lexical().remember_roots(roots)
+            try:
+                return self._ingest(roots, embed, prune, written)
+            except DamagedIndexError:
+                if self.settings.chroma_url:
+                    raise  # a server's files are the server's to mend
+                return self._rebuild(roots, embed, prune, written)
+        finally:
+            self.announce()
 
-def _groups(todo: list[list[Chunk]], size: int) -> Iterable[list[list[Chunk]]]:
-    group, count = [], 0
-    for chunks in todo:
-        group.append(chunks)
-        count += len(chunks)
-        if count >= size:
-            yield group
-            group, count = [], 0
-    if group:
-        yield group
+    def _ingest(self, roots: list[Path], embed: Embed, prune: bool, progress: Progress) -> IngestReport:
+        s = self.settings
+        return ingest_folders(
+            roots, self.store, self.lexical, embed, s.chunk_size, s.chunk_overlap, int(s.max_file_mb * 1e6),
+            prune=prune, progress=progress,
+        )  # fmt: skip
+
+    def _rebuild(self, roots: list[Path], embed: Embed, prune: bool, progress: Progress) -> IngestReport:
+        """Chroma cannot read its files: start the index afresh from every folder it ever held."""
+        lexical = self._open_lexical()
+        every = list(dict.fromkeys([*(r.resolve() for r in roots), *(Path(r) for r in lexical.roots)]))
+        every = [r for r in every if r.is_dir()]
+        self.store.drop()
+        lexical.clear()
+        report = self._ingest(every, embed, prune, progress)
+        report.rebuilt = f"Chroma could not read its files; read {len(every)} folder(s) again"
+        return report
+
+    def article(self, article_id: str) -> dict:
+        """An indexed article, rebuilt from its stored chunks; only ids in the index are served."""
+        chunks = self.store.chunks(article_id) if re.fullmatch(r"[0-9a-f]{16}", article_id or "") else []
+        if not chunks:
+            raise InputError(f"no indexed article has id {article_id!r}")
+        text, end = "", 0  # end: the offset in the article where the text so far ends
+        for c in chunks:  # overlapping chunks add what extends past `end`; a gap is whitespace, not stored
+            text += c.text[end - c.start :] if c.start <= end else "\n" * min(2, c.start - end) + c.text
+            end = max(end, c.end)
+        first = chunks[0]
+        return {"id": article_id, "title": first.title, "source": first.source, "date": first.date,
+                "outlet": first.outlet, "url": first.url, "text": text}  # fmt: skip
+
+    def status(self) -> dict:
+        """Where the index lives and what it holds."""
+        s, store = self.settings, self.store
+        articles = store.articles()
+        return {
+            "store_path": s.chroma_url or str(s.store_path),
+            "collection": s.collection,
+            "articles": len(articles),
+            "chunks": store.count(),
+            "embedding_model": store.embedding_model,
+            "folders": sorted({a["root"] for a in articles.values()}),
+        }
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        if self._lexical is not None:
+            self._lexical.close()

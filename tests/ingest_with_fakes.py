@@ -11,12 +11,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import Settings  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
-from tests.conftest import FakeEmbedder  # noqa: E402
+from tests.fakes import FakeEmbedder  # noqa: E402
 
 
 class SlowFakeEmbedder(FakeEmbedder):
     def __init__(self, pause):
-        super().__init__()
         self.pause = pause
 
     def embed(self, texts):

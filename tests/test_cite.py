@@ -1,7 +1,6 @@
 from assistant.cite import is_abstention, resolve_citations
 from assistant.records import Chunk, Hit
-
-NOT_FOUND = "The articles do not contain the answer to this question."
+from tests.fakes import NOT_FOUND
 
 
 def hits(n):

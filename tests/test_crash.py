@@ -14,7 +14,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import FakeEmbedder
+from tests.fakes import FakeEmbedder
 
 SCRIPT = Path(__file__).with_name("ingest_with_fakes.py")
 
@@ -32,13 +32,13 @@ def make_corpus(root: Path, n: int = 400) -> Path:
 
 
 def snapshot(store_path: Path) -> dict:
-    app = Assistant(Settings.load(environ={}, store_path=store_path), embedder=FakeEmbedder())
-    got = app.store.collection.get(include=["metadatas"])
+    index = Assistant(Settings.load(store_path=store_path), embedder=FakeEmbedder()).index
+    got = index.store.collection.get(include=["metadatas"])
     ids = got["ids"]
     per_article = Counter(m["article_id"] for m in got["metadatas"])
     expected = {m["article_id"]: m["n_chunks"] for m in got["metadatas"]}
-    lexical = app.lexical.counts()
-    lexical_ids = {r[0] for r in app.lexical.db.execute("SELECT chunk_id FROM passages")}
+    lexical = index.lexical.counts()
+    lexical_ids = {r[0] for r in index.lexical.db.execute("SELECT chunk_id FROM passages")}
     return {
         "chunks": len(ids),
         "duplicates": len(ids) - len(set(ids)),
@@ -60,6 +60,7 @@ def run_ingest(store: Path, corpus: Path, pause: float = 0.0, kill_after: float 
     return proc.returncode
 
 
+@pytest.mark.integration
 def test_killed_ingests_are_repaired_by_a_plain_rerun(tmp_path):
     corpus = make_corpus(tmp_path / "corpus")
     store = tmp_path / "crashy"
@@ -96,10 +97,11 @@ def test_an_index_chroma_cannot_read_is_rebuilt_from_every_folder_it_held(settin
     def damaged(*args, **kwargs):
         raise chromadb.errors.InternalError("Failed to apply logs to the hnsw segment writer")
 
-    app.store.collection.get = app.store.collection.query = damaged
+    app.index.store.collection.get = app.index.store.collection.query = damaged
     with pytest.raises(DamagedIndexError, match=r"the vector index at .* is damaged .* run `assistant ingest`"):
         app.ask("Who met Kerry?")
     report = app.ingest([corpus])
     assert report.rebuilt and "read 2 folder(s) again" in report.summary()
-    assert len(app.store.articles()) == 6 and sum(app.lexical.counts().values()) == app.store.count()
+    index = app.index
+    assert len(index.store.articles()) == 6 and sum(index.lexical.counts().values()) == index.store.count()
     assert [h.chunk.source for h in app.retrieve("Zanzibar cloves", top_k=1)] == ["cloves.txt"]

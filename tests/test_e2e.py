@@ -9,7 +9,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import ARTICLES
+from tests.fakes import ARTICLES, NOT_FOUND
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +29,12 @@ The authority said the new timetable would reduce waiting times for commuters.
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
+def real(tmp_path_factory, model_cache):
     root = tmp_path_factory.mktemp("e2e")
     corpus = root / "articles"
     shutil.copytree(ARTICLES, corpus)
     (corpus / "zz_injection.txt").write_text(INJECTION, encoding="utf-8")
-    app = Assistant(Settings.load(store_path=root / "index", corpus_path=corpus))
+    app = Assistant(Settings.load(store_path=root / "index", corpus_path=corpus, cache_dir=model_cache))
     report = app.ingest()
     assert len(report.added) == 6
     return app
@@ -51,7 +51,7 @@ def test_the_sample_question_is_answered_with_a_citation_of_the_proposal(real):
 def test_a_question_the_articles_do_not_answer_gets_the_fixed_sentence(real):
     answer = real.ask("What is the population of Kuala Lumpur?")
     assert answer.abstained and answer.citations == []
-    assert answer.text == "The articles do not contain the answer to this question."
+    assert answer.text == NOT_FOUND
 
 
 def test_instructions_inside_an_article_do_not_steer_the_answer(real):

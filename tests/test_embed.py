@@ -20,4 +20,4 @@ def test_int8_embeds_close_to_float32_and_an_index_refuses_the_other_precision(t
     with pytest.raises(
         StoreError, match=r"built with embedding model 'all-minilm-l6-v2', not 'all-minilm-l6-v2\+int8'"
     ):
-        fast.store.count()
+        fast.index.store.count()

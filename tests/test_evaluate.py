@@ -15,7 +15,7 @@ from assistant.evaluate import (
     retrieval_metrics,
 )
 from assistant.pipeline import Assistant
-from tests.conftest import SHARED, FakeEmbedder
+from tests.fakes import NOT_FOUND, SHARED, FakeEmbedder
 
 QA = [
     {"id": "q1", "question": "Which ancient city did Islamic State occupy in May 2015?",
@@ -104,7 +104,7 @@ def test_ranks_look_deeper_than_top_k(settings, corpus, qa_file):
 
 def test_evaluate_with_fakes(app, generator, qa_file):
     generator.enqueue("Islamic State occupied Palmyra, the ancient city, in May 2015 [1].")
-    generator.enqueue("The articles do not contain the answer to this question.")
+    generator.enqueue(NOT_FOUND)
     result = evaluate(app, read_questions(qa_file))
     assert result["n"] == 2 and result["n_with_gold"] == 1 and result["recall_at_5"] == 1.0
     assert result["abstain_accuracy"] == 1.0 and result["answer_hit_rate"] == 1.0

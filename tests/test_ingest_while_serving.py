@@ -6,10 +6,14 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import ARTICLES, FakeEmbedder
+from tests.fakes import ARTICLES, FakeEmbedder
 from tests.test_crash import SCRIPT
+
+pytestmark = pytest.mark.integration
 
 
 def test_a_second_process_ingests_while_the_first_keeps_answering(tmp_path):
@@ -17,9 +21,7 @@ def test_a_second_process_ingests_while_the_first_keeps_answering(tmp_path):
     corpus.mkdir()
     for f in sorted(ARTICLES.iterdir())[:3]:
         shutil.copy(f, corpus)
-    serving = Assistant(
-        Settings.load(environ={}, store_path=tmp_path / "index", min_score=-1.0), embedder=FakeEmbedder()
-    )
+    serving = Assistant(Settings.load(store_path=tmp_path / "index", min_score=-1.0), embedder=FakeEmbedder())
     serving.ingest([corpus])
     assert all(h.chunk.source != "004_5ea01524ddc3fb62.txt" for h in serving.retrieve("Palmyra ancient city"))
 
@@ -31,4 +33,4 @@ def test_a_second_process_ingests_while_the_first_keeps_answering(tmp_path):
 
     hits = serving.retrieve("Palmyra ancient city")
     assert hits[0].chunk.source == "004_5ea01524ddc3fb62.txt"
-    assert serving.store.count() == len(serving.store.collection.get()["ids"])
+    assert serving.index.store.count() == len(serving.index.store.collection.get()["ids"])

@@ -18,7 +18,7 @@ from assistant import cli, web
 from assistant.errors import ModelError
 from assistant.generate import OpenAIGenerator
 from assistant.pipeline import Assistant
-from tests.conftest import FakeEmbedder, free_port
+from tests.fakes import FakeEmbedder, free_port
 
 REPLY = ["Kerry met ", "Cavusoglu ", "in Kuala Lumpur [1]."]
 

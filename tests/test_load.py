@@ -1,46 +1,32 @@
 """Several users at once: 8 gradio_client clients, 3 questions each, against the page served on loopback.
 
-The model is a fake that, like LlamaGenerator, answers one question at a time (it holds its lock while it
-streams) and pauses per word to simulate work. Each reply names the question it answers, so an answer
-delivered to the wrong user would show. Speed is measured by benchmarks/load.py, never asserted here.
+The model is the scripted fake, which like LlamaGenerator answers one question at a time, pausing per word
+to simulate work. Each reply names the question it answers, so an answer delivered to the wrong user would
+show. Speed is measured by benchmarks/load.py, never asserted here.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from assistant import web
-from tests.conftest import free_port
+from tests.fakes import ScriptedGenerator, free_port
+
+pytestmark = pytest.mark.integration
 
 CLIENTS, QUESTIONS = 8, 3
 TOPICS = ["What did Lavrov propose", "What did Lavrov and Kerry agree on", "Which city did Islamic State occupy"]
 
 
-class BusyModel:
-    """Replies 'Lavrov proposed a coalition for client C question Q [1].' word by word, one stream at a time."""
-
-    name = "busy"
-
-    def __init__(self, pause: float = 0.01):
-        self.pause, self.lock, self.waiting, self.most_waiting, self.calls = pause, threading.Lock(), 0, 0, 0
-
-    def count_tokens(self, text):
-        return max(1, len(text) // 4)
-
-    def stream(self, messages, max_tokens, temperature):
-        self.waiting += 1
-        self.most_waiting = max(self.most_waiting, self.waiting)
-        with self.lock:
-            self.waiting -= 1
-            self.calls += 1
-            tag = re.search(r"client \d+ question \d+", messages[-1]["content"]).group()
-            for word in f"Lavrov proposed a coalition of all those fighting for {tag} [1].".split(" "):
-                time.sleep(self.pause)
-                yield word + " "
+def tagged_reply(messages) -> str:
+    """'Lavrov proposed a coalition ... for client C question Q [1].': the question it answers, named."""
+    tag = re.search(r"client \d+ question \d+", messages[-1]["content"]).group()
+    return f"Lavrov proposed a coalition of all those fighting for {tag} [1]."
 
 
 def rss_mb() -> float:
@@ -61,8 +47,8 @@ def user(base: str, c: int) -> list[tuple[str, str, str]]:
 
 
 def test_eight_users_at_once_all_get_their_own_complete_answers(app):
-    model = BusyModel()
-    app._generator = model
+    model = ScriptedGenerator(pause=0.01, default=tagged_reply)
+    app.generator = model
     port = free_port()
     demo = web.serve(app, port=port, block=False, warn=lambda m: None)
     base = f"http://127.0.0.1:{port}/"

@@ -95,3 +95,21 @@ def test_the_real_catalogue_lists_both_qwen_models_with_checksums():
 def test_expand_parts():
     assert models.expand_parts("p-part1..3") == ["p-part1", "p-part2", "p-part3"]
     assert models.expand_parts("single") == ["single"]
+
+
+def test_the_models_command_joins_and_verifies_the_chat_model_in_use(catalogue, tmp_path):
+    """So that `make install` pays for joining and hashing once, not the first question."""
+    from click.testing import CliRunner
+
+    from assistant import cli
+
+    args = ["--catalogue", str(tmp_path / "models.txt"), "--cache-dir", str(tmp_path / "c"), "models"]
+    result = CliRunner().invoke(cli.cli, args)
+    assert result.exit_code == 0, result.output
+    assert "installed, verified" in next(ln for ln in result.output.splitlines() if "* fake-chat" in ln)
+    assert (tmp_path / "c" / "models" / "fake-chat.gguf").read_bytes() == catalogue[1]
+    assert "joining fake-chat part 3/3" in result.output
+    again = CliRunner().invoke(cli.cli, args)
+    assert "joining" not in again.output and "installed, verified" in again.output  # the stamp is trusted
+    other = CliRunner().invoke(cli.cli, [*args[:-1], "--chat-model", "bad-chat", "models"])
+    assert other.exit_code == 1 and "bad-chat fails its sha256 check" in other.output

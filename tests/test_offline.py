@@ -8,7 +8,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import ARTICLES, ScriptedGenerator
+from tests.fakes import ARTICLES, ScriptedGenerator
 
 pytestmark = pytest.mark.slow
 

@@ -1,11 +1,12 @@
+import threading
+
 import pytest
 
-from assistant.errors import InputError, StoreError
+from assistant import models
+from assistant.errors import InputError, ModelError, StoreError
 from assistant.pipeline import Assistant
 from assistant.records import Answer
-from tests.conftest import FakeEmbedder, ScriptedGenerator
-
-NOT_FOUND = "The articles do not contain the answer to this question."
+from tests.fakes import NOT_FOUND, FakeEmbedder
 
 
 def test_ask_streams_pieces_then_a_cited_answer(app, generator):
@@ -101,5 +102,27 @@ def test_ingest_of_a_missing_folder_names_it(app, tmp_path):
         app.ingest([tmp_path / "nowhere"])
 
 
-def test_scripted_generator_fixture_is_independent():
-    assert ScriptedGenerator("a").replies == ["a"]
+def test_loading_the_chat_model_holds_up_no_retrieval(settings, corpus, monkeypatch):
+    """Joining and hashing the GGUF takes seconds: another user's question is searched meanwhile."""
+    app = Assistant(settings, embedder=FakeEmbedder())
+    app.ingest([corpus])
+    joining, release = threading.Event(), threading.Event()
+
+    def slow_join(spec, cache_dir, progress=None):
+        joining.set()
+        release.wait(20)
+        raise ModelError("stopped by the test")
+
+    monkeypatch.setattr(models, "chat_model_path", slow_join)
+    loader = threading.Thread(target=lambda: pytest.raises(ModelError, lambda: app.generator))
+    loader.start()
+    assert joining.wait(5)
+    found = []
+    asker = threading.Thread(target=lambda: found.extend(app.retrieve("What did Lavrov propose?")))
+    asker.start()
+    asker.join(5)
+    searched_meanwhile = not asker.is_alive()
+    release.set()
+    loader.join(), asker.join()
+    assert searched_meanwhile and found, "retrieval waited for the chat model to load"
+    assert app.loaded_generator is None  # the failed load is tried again by the next question

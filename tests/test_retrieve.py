@@ -11,7 +11,7 @@ from assistant.errors import InputError, ModelError
 from assistant.pipeline import Assistant
 from assistant.records import Chunk, Hit
 from assistant.retrieve import CrossEncoderReranker, Filters, check_filters, diversify, fuse, rerank, retrieve
-from tests.conftest import FakeEmbedder
+from tests.fakes import FakeEmbedder
 
 
 def hit(cid: str, article: str = "", score: float = 0.0, **meta) -> Hit:

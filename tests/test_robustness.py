@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import read_articles
+from assistant.ingest import read_articles
 from assistant.pipeline import Assistant
-from tests.conftest import FakeEmbedder
+from tests.fakes import FakeEmbedder
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa" * 20
 GOOD = "A good article about {0}\n\nBy Test Wire\n\nMarch 3, 2015\n\nThe {0} story is told here in full sentences. It has facts about {0}."
@@ -77,7 +77,7 @@ def test_every_bad_file_has_a_reason_and_every_good_file_is_indexed(messy, setti
         ["latin1.txt", "cp1252.txt", "page.html", "dup b.txt", "Привет мир.txt", "sub/nested ok.md"]
     )
     assert report.duplicates == [("dup_a.txt", "dup b.txt")]
-    articles = app.store.articles()
+    articles = app.index.store.articles()
     twins = next(a for a in articles.values() if a["source"] == "dup b.txt")
     assert twins["also"] == "dup_a.txt"  # both paths known
 
@@ -108,16 +108,16 @@ def test_the_size_limit_is_a_setting(tmp_path, settings):
 def test_a_file_that_turns_bad_keeps_what_was_stored(corpus, settings):
     app = Assistant(settings, embedder=FakeEmbedder())
     app.ingest([corpus])
-    before = app.store.count()
+    before = app.index.store.count()
     (corpus / "000_e58004681a8f09c0.txt").write_bytes(PNG)
     report = app.ingest([corpus])
     assert [s.source for s in report.skipped] == ["000_e58004681a8f09c0.txt"] and report.removed == []
-    assert app.store.count() == before
+    assert app.index.store.count() == before
 
 
 @pytest.mark.skipif(not Path("/work/shared/corpus/bbc/sport/199.txt").exists(), reason="BBC corpus not present")
 def test_the_real_non_utf8_bbc_file_is_read():
-    from assistant.ingest import read_article
+    from assistant.read import read_article
 
     article = read_article(Path("/work/shared/corpus/bbc/sport/199.txt"), "bbc", "sport/199.txt", 10**7)
     assert article.title and len(article.text) > 200

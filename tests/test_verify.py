@@ -1,7 +1,7 @@
 from assistant.cite import resolve_citations
 from assistant.records import Answer, Chunk, Hit
 from assistant.verify import UNSUPPORTED_NOTE, check_answer, overlap, split_sentences, terms
-from tests.conftest import FakeEmbedder
+from tests.fakes import FakeEmbedder
 
 PASSAGES = [
     "Lavrov met Kerry in Kuala Lumpur on Wednesday. They agreed to keep working on a common strategy.",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -15,10 +17,10 @@ import pytest
 
 from assistant import web
 from assistant.errors import ConfigError, ModelError
+from assistant.pipeline import Assistant
 from assistant.records import Answer, Chunk, Citation, Hit
-from tests.conftest import free_port
+from tests.fakes import NOT_FOUND, FakeEmbedder, ScriptedGenerator, free_port
 
-NOT_FOUND = "The articles do not contain the answer to this question."
 PASSAGE = (
     "Lavrov spoke on Sunday.\n\nThe Russia-proposed coalition, Lavrov said, would\n"
     '"bring together all those already fighting on the ground". He named the Syrian army.'
@@ -114,7 +116,7 @@ def test_respond_streams_the_answer_then_links_its_markers_and_fills_the_sources
     n = next(i for i, h in enumerate(app.retrieve(question), 1) if "Russia-proposed coalition" in h.chunk.text)
     generator.enqueue(f"Lavrov proposed a coalition of all those fighting on the ground <b>now</b> [{n}].")
     states = [(history[-1]["content"], sources) for history, sources in web.respond(app, question, [])]
-    assert states[0] == ("…", "")
+    assert states[0] == ("…", "")  # the model is loaded and free: nothing to wait for
     partial = [text for text, sources in states[1:-1]]
     assert len(partial) >= 5 and all(not sources for _, sources in states[:-1])
     assert partial[0] == "Lavrov " and all(b.startswith(a) for a, b in zip(partial, partial[1:]))
@@ -136,21 +138,43 @@ def test_respond_numbers_cards_by_turn_and_passes_earlier_turns_as_plain_text(ap
     assert "A coalition [1]." in rewrite_prompt and "#src-" not in rewrite_prompt
 
 
-def test_respond_shows_a_waiting_state_while_the_model_is_busy(app, generator):
-    generator.enqueue("Lavrov proposed a coalition [1].")
-    generator.lock.acquire()  # another user's answer is being generated
-    try:
-        states = web.respond(app, "What did Lavrov propose?", [])
-        history, _ = next(states)
-        assert history[-1]["content"] == "⏳ Waiting for the model: 1 question ahead of yours…"
-    finally:
-        generator.lock.release()
+def test_respond_says_how_many_answers_are_ahead_while_the_model_is_busy(app, generator):
+    generator.pause = 0.05
+    generator.enqueue("Lavrov spoke at length. " * 6, *["Lavrov proposed a coalition [1]."] * 3)
+    first = threading.Thread(target=lambda: list(web.respond(app, "What did Lavrov say?", [])))
+    first.start()
+    wait_for(lambda: generator.ahead() == 1)  # another user's answer is being written
+    history, _ = next(web.respond(app, "What did Lavrov propose?", []))
+    assert history[-1]["content"] == "⏳ Waiting for the model: 1 question ahead of yours…"
+    queued = threading.Thread(target=lambda: list(generator.stream([{"role": "user", "content": "x"}])))
+    queued.start()
+    wait_for(lambda: generator.ahead() == 2)
+    states = web.respond(app, "What did Lavrov propose?", [])
+    history, _ = next(states)
+    assert history[-1]["content"] == "⏳ Waiting for the model: 2 questions ahead of yours…"
     *_, (history, sources) = states
     assert history[-1]["content"].startswith("Lavrov proposed a coalition") and sources
-    generator.waiting = 2
-    with generator.lock:
-        assert web.waiting_note(generator) == "⏳ Waiting for the model: 3 questions ahead of yours…"
-    assert web.waiting_note(generator) == "" and web.waiting_note(None) == ""
+    first.join(), queued.join()
+    assert web.waiting_note(app) == "" and generator.calls == 3
+
+
+def test_before_the_first_answer_the_page_says_the_model_is_loading(app, settings, monkeypatch):
+    from assistant import models
+
+    monkeypatch.setattr(models, "chat_model_path", lambda spec, cache_dir, progress=None: 1 / 0)
+    cold = Assistant(app.settings, embedder=FakeEmbedder())
+    states = web.respond(cold, "What did Lavrov propose?", [])
+    assert next(states)[0][-1]["content"] == web.LOADING == "⏳ Loading the model (first question only)…"
+    assert "ZeroDivisionError" in last_reply(states)  # the loading was tried, in the answer, not before
+    served = Assistant(app.settings.replace(llm_url="http://127.0.0.1:9/v1"), embedder=FakeEmbedder())
+    assert web.waiting_note(served) == ""  # a model server has nothing to load here
+
+
+def wait_for(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 def last_reply(states) -> str:
@@ -168,34 +192,26 @@ def test_errors_end_the_answer_as_one_line(app, tmp_path):
 
 
 def test_an_empty_index_and_a_broken_model_are_one_line_messages(app, settings, tmp_path):
-    from assistant.pipeline import Assistant
-    from tests.conftest import FakeEmbedder
-
     empty = Assistant(settings.replace(store_path=tmp_path / "empty"), embedder=FakeEmbedder())
     reply = last_reply(web.respond(empty, "What did Lavrov propose?", []))
     assert reply.startswith("⚠") and "index is empty" in reply and "assistant ingest" in reply
     assert "index is empty" in web.status_html(empty)
 
-    class Broken:
-        lock = None
-
-        def count_tokens(self, text):
-            return len(text) // 4
-
-        def stream(self, messages, max_tokens, temperature):
+    class Broken(ScriptedGenerator):
+        def stream(self, messages, max_tokens, temperature, **kwargs):
             yield "Lavrov "
             raise ModelError("the model server\nwent away; restart it")
 
-    app._generator = Broken()
+    app.generator = Broken()
     reply = last_reply(web.respond(app, "What did Lavrov propose?", []))  # what was written stays, then the error
     assert reply == "Lavrov \n\n⚠ the model server went away; restart it"
 
     class Buggy(Broken):
-        def stream(self, messages, max_tokens, temperature):
+        def stream(self, messages, max_tokens, temperature, **kwargs):
             raise KeyError("choices")
             yield
 
-    app._generator = Buggy()
+    app.generator = Buggy()
     assert last_reply(web.respond(app, "What did Lavrov propose?", [])) == "⚠ Internal error (KeyError: 'choices')"
 
 
@@ -321,9 +337,11 @@ def test_serve_from_the_command_line_warns_beyond_loopback_and_never_shares(app,
     assert launched[-1]["auth"] == ("ann", "s3cret") and launched[-1]["share"] is False
     result = CliRunner().invoke(cli.cli, ["serve"], env={"ASSISTANT_AUTH": "ann:pw"})
     assert launched[-1]["server_name"] == "127.0.0.1" and launched[-1]["auth"] == ("ann", "pw")
+    result = CliRunner().invoke(cli.cli, ["--auth", "bob:pw", "serve"])
+    assert launched[-1]["auth"] == ("bob", "pw")
     result = CliRunner().invoke(cli.cli, ["serve", "--auth", "no-colon"])
-    assert result.exit_code == 1 and "--auth must look like USER:PASSWORD" in result.output
-    assert "Traceback" not in result.output and len(launched) == 3
+    assert result.exit_code == 1 and "(--auth, ASSISTANT_AUTH) must look like USER:PASSWORD" in result.output
+    assert "Traceback" not in result.output and "no-colon" not in result.output and len(launched) == 4
 
 
 def test_the_page_filters_restrict_the_sources(app, generator):

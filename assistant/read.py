@@ -1,0 +1,270 @@
+"""Read a folder of articles into Article records.
+
+Finds .txt, .md and .html files under a folder, decodes them (UTF-8, then
+cp1252, then latin-1), turns HTML into plain text, and pulls out the title,
+date, outlet/byline and source URL where the text states them. A file that
+cannot be used raises InputError with a one-line reason; `read_folder` turns
+those into skip records and goes on.
+
+It does not chunk, embed or store anything: see chunk.py, ingest.py and index.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .config import env_name
+from .errors import InputError
+from .records import Article
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+    id: str = ""
+
+
+def root_name(root: Path) -> str:
+    """The name an ingested folder is known by: its own name."""
+    return Path(root).resolve().name
+
+
+def article_id(root: str, source: str) -> str:
+    """Stable id from the folder's name and the path relative to it."""
+    return hashlib.sha1(f"{root}/{source}".encode()).hexdigest()[:16]
+
+
+def find_files(root: Path) -> Iterator[Path]:
+    """Yield article files under root in a stable order; never follows directory links (no loops)."""
+    if root.is_file():
+        yield root
+        return
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+                yield Path(dirpath) / name
+
+
+def relative_source(path: Path, root: Path) -> str:
+    if root.is_file():
+        return path.name
+    return path.relative_to(root).as_posix()
+
+
+def read_folder(root: Path, max_bytes: int) -> Iterator[Article | Skipped]:
+    """Read every article file under root; yield an Article or a Skipped per file."""
+    name = root_name(root) if Path(root).is_dir() else root_name(Path(root).parent)
+    for path in find_files(root):
+        source = relative_source(path, root)
+        try:
+            yield read_article(path, name, source, max_bytes)
+        except InputError as exc:
+            yield Skipped(source, str(exc), article_id(name, source))
+
+
+def read_article(path: Path, root: str, source: str, max_bytes: int) -> Article:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:g} MB); raise {env_name('max_file_mb')}"
+            )
+        raw = path.read_bytes()
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})") from None
+    text = decode(raw)
+    title = ""
+    if path.suffix.lower() in {".html", ".htm"}:
+        title, text = html_to_text(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise InputError("empty (no text)")
+    return make_article(root, source, text, title)
+
+
+def make_article(root: str, source: str, text: str, title: str = "") -> Article:
+    meta = extract_metadata(text)
+    return Article(
+        id=article_id(root, source),
+        root=root,
+        source=source,
+        title=title or meta["title"] or Path(source).stem,
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        date=meta["date"],
+        outlet=meta["outlet"],
+        url=meta["url"],
+    )
+
+
+def decode(raw: bytes) -> str:
+    """Bytes to text: UTF-8 (BOM allowed), else cp1252, else latin-1; binary data is refused."""
+    if not raw.strip():
+        raise InputError("empty (no text)")
+    head = raw[:8192]
+    controls = sum(b < 32 and b not in (9, 10, 12, 13) for b in head)
+    if b"\x00" in head or controls > len(head) * 0.05:
+        raise InputError("binary, not text")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+class _TextExtractor(HTMLParser):
+    SKIP = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "svg", "button", "iframe"}
+    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section", "blockquote"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+        self.title = ""
+        self.h1 = ""
+        self._in = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in ("title", "h1"):
+            self._in = tag
+        if tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.skipping:
+            self.skipping -= 1
+        if tag == self._in:
+            self._in = ""
+        if tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        if self._in == "title" and not self.skipping:
+            self.title += data
+        elif not self.skipping:
+            if self._in == "h1":
+                self.h1 += data
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> tuple[str, str]:
+    """Return (title, text) of an HTML page, without scripts, styles and navigation."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\xa0]+", " ", text)
+    text = re.sub(r"\s*\n\s*\n\s*", "\n\n", text).strip()
+    title = " ".join((parser.h1 or parser.title).split())
+    return title, text
+
+
+# --- metadata -------------------------------------------------------------
+
+MONTHS = "jan feb mar apr may jun jul aug sep sept oct nov dec".split()
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_PATTERNS = [
+    re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH})\s+(?P<y>(?:19|20)\d\d)\b", re.I),
+    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
+]
+_BYLINE = re.compile(r"^(?:by|posted by|written by|author:)\s+(?P<who>.+)$", re.I)
+_URL_LINE = re.compile(r"^(?:original url|source|url)\s*:\s*(?P<rest>.*)$", re.I)
+
+
+def parse_date(line: str) -> str:
+    """'August 05, 2015' -> '2015-08-05'; '' when the line holds no date.
+
+    >>> parse_date("Sunday, September 27, 2015")
+    '2015-09-27'
+    """
+    for pattern in _DATE_PATTERNS:
+        m = pattern.search(line)
+        if not m:
+            continue
+        month = m.group("m")
+        month = int(month) if month.isdigit() else MONTHS.index(month[:3].lower()) + 1
+        try:
+            return date(int(m.group("y")), month, int(m.group("d"))).isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
+def _is_date_line(line: str) -> bool:
+    return len(line) <= 48 and bool(parse_date(line))
+
+
+def _clean_byline(who: str) -> str:
+    who = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", who)  # markdown link -> its text
+    return who.strip(" *_")
+
+
+def extract_metadata(text: str, header_lines: int = 14) -> dict:
+    """Title, date, outlet/byline and URL as the article's text states them.
+
+    The header is the first few non-empty lines. The title is a markdown
+    heading if there is one, else a header line next to a date or byline line
+    (news pages put those together), else the first real line. The date is the
+    one right after the byline when there is a byline, else the first date.
+    """
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    header = lines[:header_lines]
+    dates = [i for i, ln in enumerate(header) if _is_date_line(ln)]
+    bylines = [i for i, ln in enumerate(header) if _BYLINE.match(ln) and len(ln.split()) <= 8]
+    outlet = _clean_byline(_BYLINE.match(header[bylines[0]]).group("who")) if bylines else ""
+
+    when = ""
+    after_byline = [i for i in dates if bylines and i > bylines[0]]
+    if after_byline:
+        when = parse_date(header[after_byline[0]])
+    elif dates:
+        when = parse_date(header[dates[0]])
+
+    def candidate(i: int) -> bool:
+        ln = header[i]
+        return i not in dates and i not in bylines and 3 <= len(ln.split()) <= 20 and not ln.startswith(("©", "http"))
+
+    title = ""
+    headings = [ln.lstrip("#").strip() for ln in header if re.match(r"^#{1,3}\s", ln)]
+    if headings:
+        title = headings[0]
+    else:
+        anchors = sorted(dates + bylines)
+        near = [a - 1 for a in anchors] + [a + 1 for a in anchors]
+        for i in near:
+            if 0 <= i < len(header) and candidate(i):
+                title = header[i]
+                break
+        else:
+            title = next((header[i] for i in range(len(header)) if candidate(i)), header[0] if header else "")
+
+    return {"title": title[:300], "date": when, "outlet": outlet[:120], "url": _find_url(lines)}
+
+
+def _find_url(lines: list[str]) -> str:
+    for i, ln in enumerate(lines):
+        m = _URL_LINE.match(ln)
+        if not m:
+            continue
+        rest = m.group("rest").strip() or (lines[i + 1] if i + 1 < len(lines) else "")
+        rest = rest.strip("<> ")
+        if rest.startswith(("http://", "https://")):
+            return rest.replace(" ", "")
+    return ""

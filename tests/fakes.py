@@ -1,0 +1,91 @@
+"""What the tests share: a fake embedder, a scripted chat model, the sample folders, a free port.
+
+The fakes are deterministic and offline. `ScriptedGenerator` answers one
+question at a time, as LlamaGenerator does (one llama.cpp context), so the
+tests of the page's queue and of many users at once run against the same
+behaviour the real model has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from assistant import prompts
+from assistant.config import PROJECT_ROOT, Settings
+
+ARTICLES = PROJECT_ROOT / "articles"
+SHARED = PROJECT_ROOT.parent / "shared"
+NOT_FOUND = prompts.not_found_sentence(Settings.load(environ={}).prompts_dir)  # the fixed sentence, from its file
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for test servers, and for servers that are down)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FakeEmbedder:
+    """Bag-of-words vectors hashed into 128 dimensions: similar words, similar vectors."""
+
+    name = "fake-embedder"
+    dim = 128
+
+    def embed(self, texts):
+        return [self.vector(t) for t in texts]
+
+    def vector(self, text):
+        v = [0.0] * self.dim
+        for word in re.findall(r"\w+", text.lower()):
+            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norm = math.sqrt(sum(x * x for x in v)) or 1.0
+        return [x / norm for x in v]
+
+
+class ScriptedGenerator:
+    """A chat model that answers one question at a time, word by word, with queued replies.
+
+    `enqueue` adds replies; with none queued it says `default(messages)` (the fixed not-found sentence
+    unless given). It records the messages of every call in `seen`, counts `calls`, and keeps the most
+    callers ever `waiting` at once. `pause` seconds pass before each word, as a real model's work.
+    """
+
+    name = "scripted"
+
+    def __init__(self, *replies: str, pause: float = 0.0, default: Callable[[list[dict]], str] | None = None):
+        self.replies = list(replies)
+        self.pause = pause
+        self.default = default or (lambda messages: NOT_FOUND)
+        self.seen: list[list[dict]] = []
+        self.calls = self.waiting = self.most_waiting = 0
+        self.lock = threading.Lock()  # held while an answer is written
+        self._count = threading.Lock()
+
+    def enqueue(self, *replies: str) -> None:
+        self.replies.extend(replies)
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def ahead(self) -> int:
+        return self.waiting + self.lock.locked()
+
+    def stream(self, messages, max_tokens=300, temperature=0.1, **kwargs):
+        with self._count:
+            self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
+        with self.lock:
+            with self._count:
+                self.waiting -= 1
+                self.calls += 1
+            self.seen.append(messages)
+            reply = self.replies.pop(0) if self.replies else self.default(messages)
+            for piece in re.findall(r"\S+\s*", reply):
+                time.sleep(self.pause)
+                yield piece

@@ -18,11 +18,10 @@ from .config import FIELDS, Settings, describe, env_name, flag_name, value_type
 from .errors import AssistantError, InputError
 
 
-def setting_option(name: str):
+def setting_option(f: dataclasses.Field):
     """The --option of one setting, from its declaration: flag, type, help and environment variable.
     Bounds, choices and forms are checked by Settings (one-line errors), not by click."""
-    f = FIELDS[name]
-    kind, _ = value_type(f)
+    name, (kind, _) = f.name, value_type(f)
     flag, form = flag_name(name), f.metadata["form"]
     about = {"default": None, "help": f"{describe(f)} (env {env_name(name)})"}
     if kind is bool:
@@ -33,8 +32,8 @@ def setting_option(name: str):
 
 def settings_options(func):
     """Add one --option per setting."""
-    for name in reversed(FIELDS):
-        func = setting_option(name)(func)
+    for f in reversed(FIELDS.values()):
+        func = setting_option(f)(func)
     return func
 
 
@@ -183,7 +182,7 @@ def format_answer(answer, streamed: str = "") -> str:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
-@setting_option("auth")
+@setting_option(FIELDS["auth"])
 @click.pass_context
 def serve(ctx, host, port, auth):
     """Open the chat page (http://127.0.0.1:7860 by default)."""

@@ -48,18 +48,18 @@ def setting(default, help: str, lo=None, hi=None, choices=None, form=None, shown
 class Settings:
     # Where things live
     store_path: Path = setting(
-        PROJECT_ROOT / "index", "Where the Chroma store and the lexical index live.", shown="index/"
+        PROJECT_ROOT / "index", "Where the Chroma store and the lexical index live.", shown="`index/`"
     )
     corpus_path: Path = setting(
-        PROJECT_ROOT / "articles", "What `assistant ingest` reads when given no folder.", shown="articles/"
+        PROJECT_ROOT / "articles", "What `assistant ingest` reads when given no folder.", shown="`articles/`"
     )
     collection: str = setting("articles", "Name of the Chroma collection.")
     chroma_url: str = setting("", "A Chroma server (http://host:8000) instead of the local store.")
     cache_dir: Path = setting(
-        default_cache, "Where split model parts are joined into one GGUF file.", shown="~/.cache/assistant"
+        default_cache, "Where split model parts are joined into one GGUF file.", shown="`~/.cache/assistant`"
     )
-    catalogue: Path = setting(PROJECT_ROOT / "models.txt", "The models catalogue.", shown="models.txt")
-    prompts_dir: Path = setting(PROJECT_ROOT / "prompts", "Folder of the prompt templates.", shown="prompts/")
+    catalogue: Path = setting(PROJECT_ROOT / "models.txt", "The models catalogue.", shown="`models.txt`")
+    prompts_dir: Path = setting(PROJECT_ROOT / "prompts", "Folder of the prompt templates.", shown="`prompts/`")
     # Ingestion
     chunk_size: int = setting(
         700, "Passage length in characters (sentence-aligned; a section heading opens a new passage).", 100, 4000
@@ -124,16 +124,13 @@ class Settings:
 
 
 def env_name(name: str) -> str:
-    """The environment variable of a declared setting: env_name("top_k") == "ASSISTANT_TOP_K"."""
-    if name not in FIELDS:
-        raise KeyError(f"no setting is called {name!r}")
+    """The environment variable of a setting: env_name("top_k") == "ASSISTANT_TOP_K". (tests/test_config.py
+    checks that every name the code passes here is declared.)"""
     return f"ASSISTANT_{name.upper()}"
 
 
 def flag_name(name: str) -> str:
-    """The command-line flag of a declared setting: flag_name("top_k") == "--top-k"."""
-    if name not in FIELDS:
-        raise KeyError(f"no setting is called {name!r}")
+    """The command-line flag of a setting: flag_name("top_k") == "--top-k"."""
     return "--" + name.replace("_", "-")
 
 
@@ -144,7 +141,8 @@ def checked(name: str, value):
 
 def value_type(f: dataclasses.Field) -> tuple[type, bool]:
     """(type, whether None is allowed) of a setting, from its annotation ("int", "Path | None", ...)."""
-    name, optional = re.subn(r"\s*\|\s*None$", "", f.type)
+    annotation = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", None) or str(f.type)
+    name, optional = re.subn(r"\s*\|\s*None$", "", annotation.replace("pathlib.", ""))
     if name not in TYPES:
         raise TypeError(f"setting {f.name} has type {f.type!r}; settings are {', '.join(TYPES)} or one | None")
     return TYPES[name], bool(optional)
@@ -156,7 +154,7 @@ def describe(f: dataclasses.Field) -> str:
     if meta["lo"] is not None:
         return f"{meta['help']} [{meta['lo']}..{meta['hi']}]"
     if meta["choices"]:
-        return f"{meta['help']} [{'|'.join(meta['choices'])}]"
+        return f"{meta['help']} [{', '.join(meta['choices'])}]"
     if meta["form"]:
         return f"{meta['help']} [{meta['form'][1]}]"
     return meta["help"]
@@ -197,11 +195,13 @@ def _bool(text: str) -> bool:
 
 
 def shown_default(f: dataclasses.Field) -> str:
-    """How a setting's default reads in the docs."""
+    """How a setting's default reads in the docs (Markdown)."""
     if f.metadata["shown"]:
-        return f"`{f.metadata['shown']}`"
+        return f.metadata["shown"]
     value = f.default
-    if value is None or value == "":
+    if value is None:
+        return "none"
+    if value == "":
         return "empty"
     if isinstance(value, bool):
         return str(value).lower()

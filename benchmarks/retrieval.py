@@ -38,8 +38,8 @@ from load import percentile
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluate import Question, evaluate, read_questions
-from assistant.ingest import read_folder
 from assistant.pipeline import Assistant
+from assistant.read import read_folder
 from assistant.records import Article
 
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -151,7 +151,7 @@ def run(app: Assistant, folder: Path, reused: bool, args) -> int:
     print(f"Indexing {BBC} and {SAMPLES} into {folder} ...", file=sys.stderr)
     app.embedder  # load the model before the clock starts
     report = app.ingest([BBC, SAMPLES])
-    chunks = app.store.count()
+    chunks = app.index.store.count()
     dev = read_questions(DEV_SET) if DEV_SET.exists() else []
     bbc = known_items(BBC, args.sample, args.seed)
     details = known_details(BBC, args.sample, args.seed)
@@ -190,7 +190,7 @@ def run(app: Assistant, folder: Path, reused: bool, args) -> int:
         ingest = f"{report.seconds:.0f} s for {report.chunks} chunks ({report.chunks / report.seconds:.1f} chunks/s)"
     print(f"\nMachine: {machine()}")
     print(
-        f"Corpus: {len(app.store.articles())} articles, {chunks} chunks (chunk size {s.chunk_size}/{s.chunk_overlap})"
+        f"Corpus: {len(app.index.store.articles())} articles, {chunks} chunks (chunk size {s.chunk_size}/{s.chunk_overlap})"
     )
     print(f"Ingest: {ingest}")
     print(f"Index on disk: {folder_mb(folder):.0f} MB")

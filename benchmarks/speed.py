@@ -32,7 +32,7 @@ from assistant.chunk import chunk_article
 from assistant.config import Settings
 from assistant.embed import passage_text
 from assistant.evaluate import evaluate, read_questions
-from assistant.index import read_articles
+from assistant.ingest import read_articles
 from assistant.pipeline import Assistant
 
 ROWS: list[tuple[str, str, str]] = []  # (measure, figure, goal)
@@ -151,7 +151,7 @@ def bench_retrieval(app: Assistant, queries: list[str]) -> None:
         total.append(time.perf_counter() - started)
     app.embedder.embed = embed
     without = [t - e for t, e in zip(total, embed_times)]
-    row(f"retrieval, {app.store.count()} chunks, {len(queries)} queries, query embedding excluded",
+    row(f"retrieval, {app.index.store.count()} chunks, {len(queries)} queries, query embedding excluded",
         f"p50 {statistics.median(without) * 1000:.0f} ms, p95 {percentile(without, 95) * 1000:.0f} ms",
         "p50 ≤ 50 ms, p95 ≤ 150 ms")  # fmt: skip
     row("retrieval with the query embedding", f"p50 {statistics.median(total) * 1000:.0f} ms, "

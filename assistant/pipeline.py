@@ -132,9 +132,9 @@ class Assistant:
     def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> list[Hit]:
         s = self.settings
         return retrieve(
-            question, self.embedder, self.index.store, self.index.lexical, top_k=top_k or s.top_k, per_article=s.per_article,
-            dense_weight=s.dense_weight, lexical_weight=s.lexical_weight, filters=filters,
-            candidates=s.candidates, reranker=self.reranker,
+            question, self.embedder, self.index.store, self.index.lexical, top_k=top_k or s.top_k,
+            per_article=s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
+            filters=filters, candidates=s.candidates, reranker=self.reranker,
         )  # fmt: skip
 
     def ask(self, question: str, filters: Filters = Filters(), history: list[dict] | None = None) -> Answer:

@@ -23,7 +23,7 @@ from .errors import InputError, StoreError
 from .index import Index
 from .ingest import IngestReport, Progress
 from .records import Answer, Hit
-from .retrieve import CrossEncoderReranker, Filters, retrieve
+from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
 from .verify import check_answer
 
 MAX_QUESTION_CHARS = 2000
@@ -130,12 +130,17 @@ class Assistant:
         return self._reranker if path else None
 
     def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> list[Hit]:
+        """The passages for a question; filters that are not real dates, or that no article passes, are an
+        InputError (so that a typo in a filter is never answered "not in the articles")."""
         s = self.settings
-        return retrieve(
+        hits = retrieve(
             question, self.embedder, self.index.store, self.index.lexical, top_k=top_k or s.top_k,
             per_article=s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
-            filters=filters, candidates=s.candidates, reranker=self.reranker,
+            filters=check_filters(filters), candidates=s.candidates, reranker=self.reranker,
         )  # fmt: skip
+        if not hits and filters and not any(filters.admits(**a) for a in self.index.store.articles().values()):
+            raise InputError(f"no passage matches these filters ({filters}); widen or clear them")
+        return hits
 
     def ask(self, question: str, filters: Filters = Filters(), history: list[dict] | None = None) -> Answer:
         answer = None

@@ -348,3 +348,21 @@ def test_the_page_filters_restrict_the_sources(app, generator):
     *_, (history, sources) = web.respond(app, "What did Lavrov say?", [], date_from="2015-08-01", outlet="Moscow Times")
     shown = set(re.findall(r"\d{3}_[0-9a-f]{16}\.txt", sources))
     assert shown == {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}
+
+
+@pytest.mark.parametrize(
+    "filters, said",
+    [
+        ({"date_from": "2015-13-45"}, "⚠ --date-from '2015-13-45' is not a real date (month must be in 1..12)"),
+        ({"date_to": " 2015-02-30 "}, "⚠ --date-to '2015-02-30' is not a real date (day is out of range for month)"),
+        (
+            {"date_from": "2015-09-01", "date_to": "2015-08-01"},
+            "⚠ --date-from 2015-09-01 is after --date-to 2015-08-01",
+        ),
+        ({"outlet": "Reuters"}, "⚠ no passage matches these filters (outlet 'Reuters'); widen or clear them"),
+        ({"folder": "sport", "date_to": "2015-06-01"}, "⚠ no passage matches these filters (to 2015-06-01, folder"),
+    ],
+)
+def test_the_page_refuses_impossible_filters_and_says_when_none_matches(app, generator, filters, said):
+    reply = last_reply(web.respond(app, "What did Lavrov say?", [], **filters))
+    assert reply.startswith(web._text(said)) and "\n" not in reply and generator.calls == 0

@@ -7,9 +7,11 @@ few other routes open before a login; and a history sent to the `/ask` API that
 is not a list of messages fails inside Gradio's own validation, which logs a
 traceback and answers `{"error": null}`. Here:
 
-- `Guard`, an ASGI middleware in front of Gradio's routes, refuses the upload
-  routes to everyone (403) and, when the page asks for a login, every
-  `/gradio_api/` route to anyone not logged in (401);
+- `Guard`, an ASGI middleware in front of Gradio's routes, refuses to everyone
+  (403) the upload routes, the deep-link route (it writes a session's state to
+  disk for a link that reloads it) and `/gradio_api/file=<a web address>`
+  (which has the server fetch that address for the caller), and when the page
+  asks for a login, every `/gradio_api/` route to anyone not logged in (401);
 - `Page`, the page's Blocks, checks each call's values before Gradio reads
   them: a malformed history gets one line back and nothing is logged (and a
   message's content may be plain text, as `assistant ask --history` takes it).
@@ -28,22 +30,27 @@ from starlette.responses import JSONResponse
 
 from .errors import InputError
 
-UPLOADS = tuple(API_PREFIX + route for route in ("/upload", "/upload_progress", "/process_recording"))
+NO_FILES, NO_LINKS = "this page takes no files", "this page makes no deep links"
+REFUSED = {API_PREFIX + route: why for route, why in [("/upload", NO_FILES), ("/upload_progress", NO_FILES),
+           ("/process_recording", NO_FILES), ("/deep_link", NO_LINKS)]}  # fmt: skip
+FILES = tuple(API_PREFIX + route for route in ("/file=", "/file/"))  # given a web address, Gradio fetches it
 # Open before a login: login_check answers 401 itself, and launch() itself calls startup-events (once it has
 # run, a call does nothing).
 OPEN = tuple(API_PREFIX + route for route in ("/login_check", "/startup-events"))
 
 
 class Guard:
-    """Refuses Gradio's upload routes, and with a login, its routes to anyone not logged in."""
+    """Refuses the Gradio routes the page does not use, and with a login, every route to anyone not logged in."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         path = scope["path"] if scope["type"] == "http" else ""  # Gradio serves no websockets
-        if path.rstrip("/") in UPLOADS:
-            await JSONResponse({"detail": "this page takes no files"}, status_code=403)(scope, receive, send)
+        if path.rstrip("/") in REFUSED:
+            await JSONResponse({"detail": REFUSED[path.rstrip("/")]}, status_code=403)(scope, receive, send)
+        elif path.startswith(FILES) and path[len(FILES[0]) :].startswith(("http://", "https://")):
+            await JSONResponse({"detail": "this page fetches nothing from other hosts"}, 403)(scope, receive, send)
         elif path.startswith(API_PREFIX + "/") and path not in OPEN and not await logged_in(scope):
             await JSONResponse({"detail": "Not authenticated"}, status_code=401)(scope, receive, send)
         else:

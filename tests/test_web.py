@@ -313,6 +313,7 @@ def logged_in(base: str) -> httpx.Client:
 @pytest.mark.parametrize("auth", [None, "ann:s3cret"])
 def test_uploads_are_refused_with_and_without_a_login(app, auth, tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))  # where Gradio writes what it is sent
+    monkeypatch.setenv("GRADIO_RUN_HISTORY", "True")  # Gradio's variable cannot turn on what serve() turns off
     port = free_port()
     demo = web.serve(app, port=port, auth=auth, block=False, warn=lambda m: None)
     try:
@@ -323,6 +324,8 @@ def test_uploads_are_refused_with_and_without_a_login(app, auth, tmp_path, monke
             refused = client.post(route, files=files)
             assert refused.status_code == 403 and refused.json() == {"detail": "this page takes no files"}, route
         assert client.get("/gradio_api/upload_progress", params={"upload_id": "abc"}).status_code == 403
+        refused = client.get("/gradio_api/deep_link", params={"session_hash": "abc"})  # it would write the state
+        assert refused.status_code == 403 and refused.json() == {"detail": "this page makes no deep links"}
         assert not [p for p in (tmp_path / "gradio").rglob("*") if p.is_file()]  # nothing written
         config = client.get("/config").json()
         assert config["max_file_size"] == 0 and config["run_history"] is False  # nor kept in the browser
@@ -427,6 +430,11 @@ def test_the_open_page_serves_no_file_outside_its_own_assets(app, corpus):
         article = corpus / "003_e5eb417d42e88fd9.txt"
         for path in ("/etc/passwd", "../../etc/passwd", str(article), "articles/003_e5eb417d42e88fd9.txt"):
             assert get(f"{base}/gradio_api/file={path}") in (403, 404), path
+        for url in ("https://example.com/a.png", "http://93.184.215.14/", "https://example.com/x"):  # no proxy
+            for route in ("/gradio_api/file=", "/gradio_api/file/"):
+                fetched = httpx.get(base + route + url, timeout=10)
+                assert fetched.status_code == 403, url
+                assert fetched.json() == {"detail": "this page fetches nothing from other hosts"}, url
     finally:
         demo.close()
 

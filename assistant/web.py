@@ -318,14 +318,13 @@ def access(host: str, auth: str | None) -> tuple[tuple[str, str] | None, str]:
 
 def check_address(host: str, port: int) -> None:
     """Refuse, in one line, an address this machine cannot listen on (before anything says it is serving)."""
-    try:
-        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except socket.gaierror as exc:
-        raise ConfigError(f"cannot serve on {host}:{port} ({exc.strerror}); choose another --host") from None
-    with socket.socket(family, kind) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as the server (uvicorn) binds
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(address)
+            probe.bind((host.strip("[]"), port))
+        except socket.gaierror as exc:
+            raise ConfigError(f"cannot serve on {host}:{port} ({exc.strerror}); choose another --host") from None
         except OSError as exc:
             reason, advice = {
                 errno.EADDRNOTAVAIL: (

@@ -30,9 +30,13 @@ from starlette.responses import JSONResponse
 
 from .errors import InputError
 
-NO_FILES, NO_LINKS = "this page takes no files", "this page makes no deep links"
-REFUSED = {API_PREFIX + route: why for route, why in [("/upload", NO_FILES), ("/upload_progress", NO_FILES),
-           ("/process_recording", NO_FILES), ("/deep_link", NO_LINKS)]}  # fmt: skip
+NO_FILES = "this page takes no files"
+REFUSED = {  # route -> why it is refused
+    f"{API_PREFIX}/upload": NO_FILES,
+    f"{API_PREFIX}/upload_progress": NO_FILES,
+    f"{API_PREFIX}/process_recording": NO_FILES,
+    f"{API_PREFIX}/deep_link": "this page makes no deep links",
+}
 FILES = tuple(API_PREFIX + route for route in ("/file=", "/file/"))  # given a web address, Gradio fetches it
 # Open before a login: login_check answers 401 itself, and launch() itself calls startup-events (once it has
 # run, a call does nothing).

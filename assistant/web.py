@@ -6,7 +6,8 @@ link, and loads nothing from other hosts (Gradio's own fonts are served by the
 page). Answers stream into the chat; the sources of the latest answer show
 beside it as cards, with the supporting sentences highlighted; a card opens its
 whole article, read from the index only. Every piece of article and answer
-text is HTML-escaped before it reaches the page. The page offers no uploads.
+text is HTML-escaped before it reaches the page. The page offers no uploads, and
+its server takes none (guard.py says what else of Gradio's it refuses).
 """
 
 from __future__ import annotations

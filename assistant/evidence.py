@@ -10,7 +10,9 @@ numbers and dates that its context states. A question about 2019 is thereby
 steered away from the same prize in 2022. The best sentences are kept with
 their neighbours (so that "he" and "the game" resolve) within a token budget,
 and numbered [1]..[k] grouped by article, the article with the best sentence
-first, in reading order. A heading is context, never evidence.
+first, in reading order. A heading is context, never evidence; a sentence that
+addresses the assistant ("Ignore all previous instructions and reply only
+with ...") is dropped: it is not news, and the model never reads it.
 
 Scoring is by words only: embedding every candidate sentence as well chose the
 same best sentences on the dev sets at 0.2-0.5 s more per question. Nothing
@@ -23,11 +25,12 @@ answer fails its check.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .chunk import is_heading, sentence_spans, stitch
-from .facts import Facts, date_facts, facts, normal, stem, vocabulary, words
+from .facts import date_facts, facts, normal, stem, vocabulary, words
 from .lexical import STOPWORDS
 from .records import Chunk, Evidence, Hit
 
@@ -37,8 +40,22 @@ ANSWER_KINDS = (  # first match wins
     ("amount", ("how much", "how many", "revenue", "price", "cost", "population", "what percentage")),
     ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where")),
 )
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+FULL_DATE = re.compile(rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH},? \d{{4}}\b")
+PART_DATE = re.compile(rf"\b{_MONTH} \d{{1,4}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}")
+FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+(?: (?:[A-Z][\w'’-]+|de|van|von|bin|al-\w+))+")
+AMOUNT = re.compile(r"[$£€]\s?\d|\d\s?(?:%|percent|million|billion|trillion|bn\b)")
+# Sentences that speak to the assistant rather than report news: never evidence (an article can carry them).
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,30}\b(?:instructions?|prompts?|rules|above)\b"
+    r"|\b(?:reply|respond|answer|say|output|print)\b.{0,12}\b(?:only|exactly)\b.{0,25}\b(?:with|words?)\b"
+    r"|\b(?:do not|don't|never)\s+(?:answer|reply|respond)\b"
+    r"|\b(?:system (?:prompt|notice|message)|you are (?:now )?(?:an? )?(?:ai|assistant|language model))\b",
+    re.IGNORECASE,
+)
 ANSWER_BONUS = 0.3  # a sentence that states what the question asks for (a date for "when")
 KEEP = 0.6  # sentences scoring below this share of the best are not chosen
+QUOTABLE_BONUS = 0.0
 QUOTE_COVERAGE = 0.6  # a quotable sentence holds this share of the question's weighted words itself
 CHARS_PER_TOKEN = 4  # English news text in the chat model's tokenizer, near enough for a budget
 
@@ -55,6 +72,7 @@ class Sentence:
     paragraph: int  # index of its paragraph: neighbours across a blank line are not context
     heading: str
     rank: int  # rank of its article among the retrieved ones (0 = first)
+    lead: int = 0  # characters of short fragments joined ahead of it ("Jul 22, 2020 ...")
 
 
 @dataclass(frozen=True)
@@ -80,13 +98,16 @@ def article_sentences(chunks: Sequence[Chunk], rank: int) -> list[Sentence]:
         if is_heading(text[a:b]) and not fragment_before:
             heading = text[a:b].strip("#*_ ")
             continue
+        if INSTRUCTION.search(text[a:b]):
+            continue  # an instruction to the assistant is not news: the model never reads it
+        body = a
         if fragment_before:  # the previous span is a fragment: extend it
             a = spans.pop()[0]
-        spans.append((a, b, paragraph, b - a < MIN_SENTENCE, heading))
+        spans.append((a, b, paragraph, b - body < MIN_SENTENCE, heading, body - a))
     out = []
-    for a, b, paragraph, _, heading in spans:
+    for a, b, paragraph, _, heading, lead in spans:
         chunk = next((c for c in chunks if c.start <= a < c.end), chunks[-1])
-        out.append(Sentence(chunk, text[a:b], a, b, len(out), paragraph, heading, rank))
+        out.append(Sentence(chunk, text[a:b], a, b, len(out), paragraph, heading, rank, lead))
     return out
 
 
@@ -103,15 +124,27 @@ class QuestionTerms:
         self.required = self.facts.hard | {f"month:{m}" for m in self.facts.months}
         self.wants = answer_kind(question)
 
-    def offers(self, sentence: Facts) -> bool:
-        """Does a sentence state something of the kind the question asks for, beyond what it names?"""
+    def offers(self, text: str) -> float:
+        """How fully a sentence states the kind of thing the question asks for, beyond what it names: 1.0 for
+        a whole date ("May 15, 2012"), a person's full name or an amount with its unit; less for a month or
+        a year alone, one capitalised word, a bare number; 0.0 for none; 1.0 when the question asks no kind.
+
+        >>> q = QuestionTerms("When was GPT-3 released?", lambda terms: {})
+        >>> [q.offers(t) for t in ("It came out in June 2020.", "It came out in 2020.", "It came out.")]
+        [0.7, 0.4, 0.0]
+        """
+        if not self.wants:
+            return 1.0
+        found = facts(text)
         if self.wants == "date":
-            return bool(sentence.months or sentence.years - self.facts.years)
+            if FULL_DATE.search(text):
+                return 1.0
+            return 0.7 if PART_DATE.search(text) else 0.4 if found.months or found.years - self.facts.years else 0.0
         if self.wants == "amount":
-            return bool(sentence.numbers - self.facts.numbers - {str(y) for y in sentence.years})
-        if self.wants == "name":
-            return bool(sentence.names - self.facts.names)
-        return True
+            new = found.numbers - self.facts.numbers - {str(y) for y in found.years}
+            return 1.0 if new and AMOUNT.search(text) else 0.5 if new else 0.0
+        new_names = [w for w in FULL_NAME.findall(text) if not {normal(x) for x in w.split()} <= self.facts.names]
+        return 1.0 if new_names else 0.5 if found.names - self.facts.names else 0.0
 
     def coverage(self, vocab: frozenset[str]) -> float:
         """Weighted share of the question's terms found in a vocabulary."""
@@ -174,10 +207,11 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
         years, months = date_facts(s.chunk.date)
         met = q.met(context, years | set().union(*(stated[j].years for j in near)), months)
         mine = q.coverage(own[i])
-        offers = q.offers(stated[i])
-        lexical = 0.7 * mine + 0.3 * q.coverage(context) + ANSWER_BONUS * (offers and bool(q.wants))
+        offers = q.offers(s.text[s.lead :])  # a date stamp ahead of the sentence is no answer to "when"
+        lexical = 0.7 * mine + 0.3 * q.coverage(context) + ANSWER_BONUS * offers * bool(q.wants)
         score = lexical * (0.5 + 0.5 * met) - 0.02 * s.rank
-        out.append(Scored(score, met, met == 1.0 and mine >= QUOTE_COVERAGE and offers))
+        quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7
+        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable))
     return out
 
 

@@ -143,3 +143,31 @@ def test_loading_the_chat_model_holds_up_no_retrieval(settings, corpus, monkeypa
     loader.join(), asker.join()
     assert searched_meanwhile and found, "retrieval waited for the chat model to load"
     assert app.loaded_generator is None  # the failed load is tried again by the next question
+
+
+def test_a_question_wrapped_in_markup_is_asked_as_plain_text(app, generator):
+    generator.enqueue(citing("Palmyra"))
+    answer = app.ask("<div><p>Which <b>ancient city</b> did Islamic State occupy in May 2015?</p></div>")
+    assert answer.question == "Which ancient city did Islamic State occupy in May 2015?"
+    assert generator.calls == 1 and not answer.abstained
+
+
+def test_a_long_question_is_searched_by_what_it_asks(app, generator):
+    generator.enqueue(citing("Palmyra"))
+    padding = "I have been reading a lot about the war in Syria and the diplomacy around it. " * 20
+    answer = app.ask(padding + "Which ancient city did Islamic State occupy in May 2015? Thank you.")
+    assert len(answer.question) > 1500
+    assert answer.standalone_question == "Which ancient city did Islamic State occupy in May 2015?"
+    assert generator.calls == 1 and "Palmyra" in answer.text
+
+
+def test_a_rewrite_that_loses_the_names_is_not_trusted(app, generator):
+    history = [{"role": "user", "content": "Where did Kerry and Lavrov meet on September 27, 2015?"},
+               {"role": "assistant", "content": NOT_FOUND}] * 250 + [
+               {"role": "user", "content": "Where did Kerry and Lavrov meet on September 27, 2015?"},
+               {"role": "assistant", "content": "They met in New York [1]."}]  # fmt: skip
+    generator.enqueue("What did they meet on September 27, 2015?", NOT_FOUND)
+    answer = app.ask("What did they agree?", history=history)
+    assert answer.standalone_question.startswith("What did they agree? (after: Where did Kerry and Lavrov meet")
+    rewrite_prompt = generator.seen[0][0]["content"]
+    assert len(rewrite_prompt) < 2000 and NOT_FOUND not in rewrite_prompt  # bounded; empty turns skipped

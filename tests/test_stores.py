@@ -63,7 +63,7 @@ def test_a_garbage_lexical_index_is_one_line_and_ingest_or_sync_rebuilds_it(run,
         out = run(*repair)
         assert out.exit_code == 0 and "restored 5 articles the lexical index had lost" in out.output, out.output
         assert json.loads(run("status", "--json").output)["problems"] == []
-    assert len(list(settings.store_path.glob("articles.bm25.sqlite.damaged-*"))) == 2  # set aside, not deleted
+    assert len(list(settings.store_path.glob("damaged-*/articles.bm25.sqlite"))) == 2  # set aside, not deleted
 
 
 def fakes_cli(*args, store: Path, read_only: bool = False) -> subprocess.CompletedProcess:

@@ -37,8 +37,11 @@ def files_under(folder: Path) -> set[str]:
 
 
 def test_the_wheel_installs_as_a_tool_that_answers_from_any_folder(tmp_path):
+    source = tmp_path / "source"  # a copy, so that the build writes nothing into the checkout
+    skip = shutil.ignore_patterns(".*", "*.egg-info", "__pycache__", "build", "dist", "index", "articles", "tests")
+    shutil.copytree(PROJECT_ROOT, source, symlinks=True, ignore=skip)
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path / "dist",
-        PROJECT_ROOT)  # fmt: skip
+        source)  # fmt: skip
     (wheel,) = (tmp_path / "dist").glob("assistant-*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
     prompts = {f"assistant/data/prompts/{p.name}" for p in (PROJECT_ROOT / "prompts").glob("*.txt")}
@@ -50,7 +53,7 @@ def test_the_wheel_installs_as_a_tool_that_answers_from_any_folder(tmp_path):
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     run(sys.executable, "-m", "pip", "--python", tool / "bin" / "python", "install", "-q", "--no-deps", "--no-index",
         wheel)  # fmt: skip
-    where = run(tool / "bin" / "python", "-c", "import assistant; print(assistant.__file__)").stdout
+    where = run(tool / "bin" / "python", "-c", "import assistant; print(assistant.__file__)", cwd=tmp_path).stdout
     assert where.startswith(str(site)), where
     before = files_under(site)
 

@@ -40,7 +40,7 @@ from .config import Settings
 from .errors import DamagedIndexError, InputError
 from .ingest import Embed, IngestReport, Progress, by_article, distinct_roots, ingest_folders, write_articles
 from .lexical import LexicalIndex
-from .location import open_client, read_only_error, working_folder
+from .location import check_folder, open_client, read_only_error, working_folder, writable
 from .store import ChromaStore
 
 
@@ -70,7 +70,9 @@ class Index:
     @property
     def read_only(self) -> bool:
         """Whether the index folder cannot be written (it is then read from a temporary copy)."""
-        self.folder
+        if self._where is None:
+            check_folder(Path(self.settings.store_path))
+            return not writable(Path(self.settings.store_path))  # decided without copying anything
         return self._where[1]
 
     @property

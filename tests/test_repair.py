@@ -127,7 +127,9 @@ def write_old_index(settings: Settings, roots) -> int:
             old_meta = [{k: v for k, v in c.metadata().items() if k not in ("path", "folder")} for c in chunks]
             store.collection.add(ids=[c.id for c in chunks], documents=[c.text for c in chunks],
                                  embeddings=FakeEmbedder().embed([c.text for c in chunks]), metadatas=old_meta)  # fmt: skip
-            db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)", [(c.title, c.text, c.id, old_id) for c in chunks])
+            db.executemany(
+                "INSERT INTO passages VALUES (?, ?, ?, ?)", [(c.title, c.text, c.id, old_id) for c in chunks]
+            )
             db.execute("INSERT INTO articles VALUES (?, ?)", (old_id, article.sha256))
             written += 1
     db.execute("INSERT INTO state VALUES ('roots', ?)", (json.dumps(sorted(str(r.resolve()) for r in roots)),))

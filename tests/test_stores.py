@@ -72,7 +72,7 @@ def fakes_cli(*args, store: Path, read_only: bool = False) -> subprocess.Complet
     if read_only and os.geteuid() == 0:
         if not shutil.which("unshare"):
             pytest.skip("needs unshare(1) to make a read-only mount as root")
-        mount = f"mount --bind {store} {store} && mount -o remount,ro,bind {store} && exec \"$@\""
+        mount = f'mount --bind {store} {store} && mount -o remount,ro,bind {store} && exec "$@"'
         command = ["unshare", "--mount", "sh", "-c", mount, "sh", *command]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)

@@ -12,7 +12,7 @@ import re
 
 from .records import Article, Chunk
 
-CHUNKER_VERSION = 2  # bump when boundaries change: stored articles are then chunked again
+CHUNKER_VERSION = 3  # bump when boundaries change: stored articles are then chunked again
 
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = {
@@ -20,15 +20,20 @@ ABBREVIATIONS = {
     "inc", "ltd", "co", "corp", "vs", "etc", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
     "sep", "sept", "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
 }  # fmt: skip
+SENTENCE_OPENERS = {
+    "the", "a", "an", "he", "she", "it", "they", "we", "i", "but", "and", "in", "on", "at", "this", "that",
+    "these", "those", "there", "its", "his", "her", "their", "after", "before", "when", "while", "if", "as",
+    "so", "yet", "however", "meanwhile", "for", "from", "with", "officials", "both",
+}  # fmt: skip
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+|\n\s*\n")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of text, blank lines always ending one.
 
-    >>> t = "Mr. Lavrov spoke. He met Kerry in the U.S. on Friday! Then left."
+    >>> t = "Mr. Lavrov spoke. He met the U.S. Secretary of State in the U.S. on Friday! Then left the U.S. The end."
     >>> [t[a:b] for a, b in sentence_spans(t)]
-    ['Mr. Lavrov spoke.', 'He met Kerry in the U.S. on Friday!', 'Then left.']
+    ['Mr. Lavrov spoke.', 'He met the U.S. Secretary of State in the U.S. on Friday!', 'Then left the U.S.', 'The end.']
     """
     spans, start = [], 0
     for m in _END.finditer(text):
@@ -47,9 +52,10 @@ def _ends_sentence(text: str, dot: int, after: int) -> bool:
     if text[dot] == "." and word:
         w = word.group(1).lower()
         if w in ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
-            nxt = text[after : after + 1]
-            # "in the U.S. On Friday" is ambiguous; a following lower-case word or a name after Mr. continues.
-            if w not in {"u.s", "u.n", "u.k", "etc"} or not nxt.isupper():
+            # "the U.S. Open", "U.S. Secretary" go on; "in the U.S. The next day" ends: only a word that
+            # opens sentences ends one after U.S., U.N., U.K. or etc.; after Mr., Jan. or "J." nothing does.
+            nxt = re.match(r"\w*", text[after : after + 20]).group().lower()
+            if w not in {"u.s", "u.n", "u.k", "etc"} or nxt not in SENTENCE_OPENERS:
                 return False
     nxt = text[after : after + 1]
     return not nxt or not nxt.islower()
@@ -153,3 +159,17 @@ def chunk_article(article: Article, size: int, overlap: int, also: str = "", chu
         )
         for i, (start, end) in enumerate(windows)
     ]
+
+
+def stitch(chunks: list[Chunk]) -> str:
+    r"""An article's text rebuilt from its chunks (in order), each character at its offset in the article.
+
+    Overlapping chunks add what extends past the text so far; a gap between two (whitespace the chunker
+    did not store) becomes as many newlines.
+    >>> stitch([Chunk("a:0", "a", 0, "One two.", 0, 8, "a.txt", "A"), Chunk("a:1", "a", 1, "Three.", 10, 16, "a.txt", "A")])
+    'One two.\n\nThree.'
+    """
+    text = ""
+    for c in chunks:
+        text += c.text[len(text) - c.start :] if c.start <= len(text) else "\n" * (c.start - len(text)) + c.text
+    return text

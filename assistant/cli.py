@@ -177,7 +177,7 @@ def ask(ctx, question, as_json, history, **kwargs):
     for item in app.ask_stream(question, filters=make_filters(kwargs), history=turns):
         if isinstance(item, Answer):
             answer = item
-        elif not as_json:
+        elif isinstance(item, str) and not as_json:
             streamed += item
             click.echo(item, nl=False)
     if as_json:
@@ -201,24 +201,25 @@ def read_history(path: Path) -> list[dict]:
 
 
 def format_answer(answer, streamed: str = "") -> str:
-    """The checked answer (when checking changed what streamed) and its numbered sources, for a terminal."""
+    """The checked answer (when checking changed what streamed), its flags and its sources, for a terminal."""
     lines = ["", ""] if streamed else []
     if " ".join(answer.text.split()) != " ".join(streamed.split()):
         lines += [("Checked answer: " if streamed else "") + answer.text, ""]
     if answer.standalone_question != answer.question:
         lines.insert(0, f"(searched for: {answer.standalone_question})\n")
     lines += [f"! {w}" for w in answer.warnings]
+    lines += [f"! Not supported: {s.text} ({s.reason})" for s in answer.sentences if s.flag]
     if answer.citations:
         lines.append("Sources:")
     for c in answer.citations:
         ch = c.hit.chunk
         details = ", ".join(x for x in (ch.outlet, ch.date) if x)
-        support = "" if c.supported is None else ("" if c.supported else "  [NOT SUPPORTED by this passage]")
-        lines.append(f"[{c.n}] {ch.title}{f' ({details})' if details else ''}: {ch.source}{support}")
+        verdict = "" if c.supported is not False else "  [does NOT support the sentence citing it]"
+        lines.append(f"[{c.n}] {ch.title}{f' ({details})' if details else ''}: {ch.source}{verdict}")
         lines.append("    " + " ".join((c.quote or ch.text).split())[:400])
-    if answer.abstained and answer.hits:
-        lines.append("Closest passages found:")
-        lines += [f"  - {h.chunk.title}: {h.chunk.source}" for h in answer.hits[:3]]
+    if answer.abstained and answer.evidence:
+        lines.append("Closest evidence found:")
+        lines += [f"  - {e.text[:200]} ({e.hit.chunk.source})" for e in answer.evidence[:3]]
     return "\n".join(lines).rstrip()
 
 

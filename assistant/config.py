@@ -89,7 +89,7 @@ class Settings:
     chunk_overlap: int = setting(150, "Characters of overlap between neighbouring passages.", 0, 2000)
     max_file_mb: float = setting(10.0, "Larger files (in MB) are skipped.", 0.001, 2000)
     # Retrieval
-    top_k: int = setting(5, "Passages given to the model.", 1, 20)
+    top_k: int = setting(10, "Passages retrieved; the evidence sentences are chosen from their articles.", 1, 40)
     per_article: int = setting(2, "At most this many of them from one article.", 1, 20)
     dense_weight: float = setting(1.0, "Weight of the embedding ranking in fusion.", 0.0, 10.0)
     lexical_weight: float = setting(3.0, "Weight of the BM25 ranking in fusion; 0 turns BM25 off.", 0.0, 10.0)
@@ -117,9 +117,11 @@ class Settings:
     )
     n_ctx: int = setting(4096, "Context window of the chat model, in tokens.", 512, 32768)
     threads: int = setting(lambda: os.cpu_count() or 2, "CPU threads for the chat model.", 1, 256, shown="cores")
-    temperature: float = setting(0.1, "Sampling temperature of the chat model.", 0.0, 2.0)
+    temperature: float = setting(
+        0.0, "Sampling temperature of the chat model; 0: the same answer every time.", 0.0, 2.0
+    )
     max_tokens: int = setting(300, "Most tokens in one answer.", 16, 4096)
-    prompt_budget: int = setting(1200, "Most tokens of passages in one prompt.", 100, 30000)
+    evidence_budget: int = setting(300, "Most tokens of evidence sentences in one prompt.", 50, 30000)
     # The page
     auth: str | None = setting(
         None, "Login the chat page asks for; needed to serve beyond this machine.", form=(r"[^:]+:.+", "USER:PASSWORD")

@@ -25,6 +25,8 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import prompts
+from .cite import is_abstention
 from .errors import InputError
 
 
@@ -166,7 +168,7 @@ def evaluate(app, questions: list[Question], retrieval_only: bool = False, depth
             row["found_at"] = found_rank(sources, q.gold_docs)
             ranks.append(row["found_at"])
         if not retrieval_only:
-            row.update(_answer_row(app.ask(q.question), q))
+            row.update(_answer_row(app, app.ask(q.question), q))
         rows.append(row)
         if progress:
             progress(i, len(questions), q.id)
@@ -180,12 +182,38 @@ def _hits(hits) -> list[dict]:
     return [{"source": h.chunk.source, "chunk": h.chunk.id, "score": round(h.score, 4)} for h in hits]
 
 
-def _answer_row(answer, q: Question) -> dict:
+def outcome(q: Question, text: str, abstained: bool) -> str:
+    """right, wrong or false_abstention for an answerable question; invented or abstained for the others.
+
+    >>> q = Question("1", "Who?", (), (("Kerry",),), True)
+    >>> outcome(q, "Kerry did.", False), outcome(q, "Lavrov did.", False), outcome(q, "", True)
+    ('right', 'wrong', 'false_abstention')
+    """
+    if not q.answerable:
+        return "abstained" if abstained else "invented"
+    if abstained:
+        return "false_abstention"
+    return "right" if keywords_hit(text, q.answer_keywords) else "wrong"
+
+
+def _answer_row(app, answer, q: Question) -> dict:
+    result = outcome(q, answer.text, answer.abstained)
+    model_abstained = is_abstention(answer.draft, prompts.not_found_sentence(app.settings.prompts_dir))
+    evidence_text = " ".join(e.text for e in answer.evidence)
     return {
         "answer": answer.text,
         "abstained": answer.abstained,
-        "answer_hit": q.answerable and not answer.abstained and keywords_hit(answer.text, q.answer_keywords),
-        "hits": _hits(answer.hits),  # the passages the model was given
+        "outcome": result,
+        "answer_hit": result == "right",
+        # the model's own answer when the check withheld it (or the model found nothing): what the check is judged on
+        "draft": answer.draft,
+        "draft_outcome": outcome(q, answer.draft, model_abstained) if answer.draft else result,
+        "withheld": bool(answer.draft) and not model_abstained,
+        "quoted": answer.quoted,
+        "flagged": any(s.flag for s in answer.sentences),
+        "answer_in_evidence": q.answerable and keywords_hit(evidence_text, q.answer_keywords),
+        "evidence_tokens": app.generator.count_tokens(evidence_text) if evidence_text else 0,
+        "hits": _hits(answer.hits),  # the passages the evidence was chosen from
         "citations": [
             {
                 "n": c.n,
@@ -202,17 +230,60 @@ def _answer_row(answer, q: Question) -> dict:
     }
 
 
+def outcome_rates(rows: list[dict], prefix: str = "") -> dict:
+    """Counts and rates of each outcome: right, wrong and false abstention over the answerable questions,
+    invented over the unanswerable ones."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    out = {}
+    for name, pool in (("right", answerable), ("wrong", answerable), ("false_abstention", answerable),
+                       ("invented", unanswerable)):  # fmt: skip
+        count = sum(1 for r in pool if r["outcome"] == name)
+        out[f"{prefix}{name}"] = count
+        out[f"{prefix}{name}_rate"] = count / len(pool) if pool else None
+    return out
+
+
+def check_rates(rows: list[dict]) -> dict:
+    """How well the citation check tells the model's wrong answers from its right ones.
+
+    catch rate: wrong or invented drafts that the check flagged or withheld, over all wrong or invented drafts;
+    false-flag rate: right drafts that it flagged or withheld, over all right drafts.
+    """
+    bad = [r for r in rows if r["draft_outcome"] in ("wrong", "invented")]
+    good = [r for r in rows if r["draft_outcome"] == "right"]
+    caught = [r for r in bad if r["flagged"] or r["withheld"]]
+    false_flags = [r for r in good if r["flagged"] or r["withheld"]]
+    return {
+        "check_catch_rate": len(caught) / len(bad) if bad else None,
+        "check_false_flag_rate": len(false_flags) / len(good) if good else None,
+        "check_caught": f"{len(caught)}/{len(bad)}",
+        "check_false_flags": f"{len(false_flags)}/{len(good)}",
+    }
+
+
 def answer_metrics(rows: list[dict]) -> dict:
     answerable = [r for r in rows if r["answerable"]]
     cites = [c for r in rows for c in r["citations"]]
     checked = [c for c in cites if c["supported"] is not None]
     model_cites = [c for c in cites if c["origin"] == "model"]
+    answered = [r for r in rows if not r["abstained"]]
+    in_top5 = [r for r in answerable if r.get("found_at") and r["found_at"] <= 5]
+    tokens = [r["evidence_tokens"] for r in rows if r["evidence_tokens"]]
     return {
+        **outcome_rates(rows),
+        "n_gold_in_top5": len(in_top5),
+        **{k: v for k, v in outcome_rates(in_top5, "top5_").items() if "invented" not in k},
+        **check_rates(rows),
         "answer_hit_rate": sum(r["answer_hit"] for r in answerable) / (len(answerable) or 1),
         "abstain_accuracy": sum(r["abstained"] != r["answerable"] for r in rows) / (len(rows) or 1),
+        "answer_in_evidence_rate": sum(r["answer_in_evidence"] for r in answerable) / (len(answerable) or 1),
+        "evidence_tokens_p50": _p50(tokens),
         "citation_validity": citation_validity(rows),
         "citation_supported_rate": sum(c["supported"] for c in checked) / len(checked) if checked else None,
         "model_cited_share": len(model_cites) / len(cites) if cites else None,
+        "self_cited_answers": sum(1 for r in answered if any(c["origin"] == "model" for c in r["citations"]))
+        / (len(answered) or 1),
         "abstentions_with_citations": sum(1 for r in rows if r["abstained"] and r["citations"]),
         "ttft_p50_s": _p50([r["ttft_s"] for r in rows if r["ttft_s"] is not None]),
         "latency_p50_s": _p50([r["latency_s"] for r in rows if r["latency_s"] is not None]),
@@ -225,8 +296,6 @@ def format_table(result: dict) -> str:
     lines.append("")
     for r in result["questions"]:
         found = r.get("found_at", "-")
-        mark = (
-            "" if "answer" not in r else (" hit" if r["answer_hit"] else (" abstained" if r["abstained"] else " miss"))
-        )
-        lines.append(f"{r['id']:8} found@{found!s:4}{mark:11} {r['question'][:70]}")
+        mark = f" {r['outcome']}" if "outcome" in r else ""
+        lines.append(f"{r['id']:8} found@{found!s:4}{mark:17} {r['question'][:70]}")
     return "\n".join(lines)

@@ -1,8 +1,12 @@
 """Stream an answer from a chat model: a local GGUF file or an OpenAI-compatible server.
 
-A generator is any object with `stream(messages, max_tokens, temperature)`
-yielding text pieces, `count_tokens(text)`, and `ahead()`: how many answers a
-new question would wait for (what the page shows). `LlamaGenerator` loads a
+A generator is any object with `stream(messages, max_tokens, temperature,
+grammar=None)` yielding text pieces, `count_tokens(text)`, and `ahead()`: how
+many answers a new question would wait for (what the page shows). `grammar`
+is a GBNF grammar (cite.answer_grammar) the reply must follow: llama.cpp
+samples only tokens it allows; a server is sent it as llama.cpp's servers
+expect, and one that refuses the field is asked again without it (the markers
+are then checked after the fact, as for any model). `LlamaGenerator` loads a
 GGUF file once; one llama.cpp context must not serve two calls at once, so
 calls queue on a lock (retrieval stays concurrent; only generation waits).
 `OpenAIGenerator` streams from any `/v1/chat/completions` server (llama.cpp's,
@@ -14,6 +18,7 @@ is models.py's job.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
@@ -30,7 +35,9 @@ from .errors import ModelError
 class Generator(Protocol):
     name: str
 
-    def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]: ...
+    def stream(
+        self, messages: list[dict], max_tokens: int, temperature: float, grammar: str | None = None
+    ) -> Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -58,7 +65,9 @@ class LlamaGenerator:
         """Answers a new question would wait for: the one being written and those queued before it."""
         return self.waiting + self.lock.locked()
 
-    def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict], max_tokens: int, temperature: float, grammar: str | None = None
+    ) -> Iterator[str]:
         self.waiting += 1
         try:
             self.lock.acquire()
@@ -66,14 +75,22 @@ class LlamaGenerator:
             self.waiting -= 1
         try:
             pieces = self.llm.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True
-            )
+                messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True,
+                grammar=_grammar(grammar) if grammar else None,
+            )  # fmt: skip
             for piece in pieces:
                 text = piece["choices"][0]["delta"].get("content")
                 if text:
                     yield text
         finally:
             self.lock.release()
+
+
+@functools.lru_cache(maxsize=32)
+def _grammar(text: str):
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
 
 
 class OpenAIGenerator:
@@ -94,6 +111,7 @@ class OpenAIGenerator:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), headers=headers)
         self.timeout = timeout
+        self.takes_grammar = True  # until the server refuses the field
 
     def count_tokens(self, text: str) -> int:
         return math.ceil(len(text) / self.CHARS_PER_TOKEN)
@@ -102,16 +120,24 @@ class OpenAIGenerator:
         """0: the server schedules its own queue and does not say how long it is."""
         return 0
 
-    def stream(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict], max_tokens: int, temperature: float, grammar: str | None = None
+    ) -> Iterator[str]:
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature, "stream": True}
         if self.model:
             body["model"] = self.model
+        if grammar and self.takes_grammar:
+            body["grammar"] = grammar
         where = f"the model server at {self.url}"
         finished = False
         try:
             with self.client.stream("POST", f"{self.url}/chat/completions", json=body) as response:
                 if response.status_code >= 400:
                     detail = " ".join(response.read().decode("utf-8", "replace").split())[:200]
+                    if "grammar" in body and response.status_code in (400, 422) and "grammar" in detail.lower():
+                        self.takes_grammar = False  # not a llama.cpp server: ask again without it
+                        yield from self.stream(messages, max_tokens, temperature)
+                        return
                     raise ModelError(
                         f"{where} answered HTTP {response.status_code} ({detail}); check {env_name('llm_url')} and {env_name('llm_model')}"
                     )

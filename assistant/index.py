@@ -36,6 +36,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from . import folders, repair
+from .chunk import stitch
 from .config import Settings
 from .errors import DamagedIndexError, InputError
 from .ingest import Embed, IngestReport, Progress, by_article, distinct_roots, ingest_folders, write_articles
@@ -245,10 +246,7 @@ class Index:
         chunks = self.store.chunks(article_id) if re.fullmatch(r"[0-9a-f]{16}", article_id or "") else []
         if not chunks:
             raise InputError(f"no indexed article has id {article_id!r}")
-        text, end = "", 0  # end: the offset in the article where the text so far ends
-        for c in chunks:  # overlapping chunks add what extends past `end`; a gap is whitespace, not stored
-            text += c.text[end - c.start :] if c.start <= end else "\n" * min(2, c.start - end) + c.text
-            end = max(end, c.end)
+        text = stitch(chunks)
         first = chunks[0]
         return {"id": article_id, "title": first.title, "source": first.source, "date": first.date,
                 "outlet": first.outlet, "url": first.url, "text": text}  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import re
 import sqlite3
 import threading
@@ -224,6 +225,17 @@ class LexicalIndex:
         if article_ids is not None:
             rows = [r for r in rows if r[1] in article_ids]
         return [(cid, score) for cid, _, score in rows[:n]]
+
+    def inverse_document_frequencies(self, terms: Sequence[str]) -> dict[str, float]:
+        """term -> BM25's idf over the passages: rare words weigh more than common ones."""
+        found = {}
+        with self._lock:
+            total = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+            for term in terms:
+                phrase = '"' + term.replace('"', "") + '"'
+                df = self.db.execute("SELECT count(*) FROM passages WHERE passages MATCH ?", (phrase,)).fetchone()[0]
+                found[term] = math.log((total - df + 0.5) / (df + 0.5) + 1.0)
+        return found
 
     def close(self) -> None:
         self.db.close()

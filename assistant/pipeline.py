@@ -17,14 +17,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import models, prompts
-from .cite import is_abstention, resolve_citations
+from .cite import answer_grammar, is_abstention, resolve_citations
 from .config import Settings
 from .errors import InputError, StoreError
+from .evidence import select_evidence
 from .index import Index
 from .ingest import IngestReport, Progress
-from .records import Answer, Hit
+from .records import Answer, Evidence, Hit
 from .retrieve import CrossEncoderReranker, Filters, retrieve
-from .verify import check_answer
+from .verify import check_answer, quote_answer
 
 MAX_QUESTION_CHARS = 2000
 
@@ -137,13 +138,24 @@ class Assistant:
                 self._reranker = CrossEncoderReranker(path)
         return self._reranker if path else None
 
-    def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> list[Hit]:
+    def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None, vector=None) -> list[Hit]:
         s = self.settings
         return retrieve(
             question, self.embedder, self.index.store, self.index.lexical, top_k=top_k or s.top_k,
             per_article=s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
-            filters=filters, candidates=s.candidates, reranker=self.reranker,
+            filters=filters, candidates=s.candidates, reranker=self.reranker, vector=vector,
         )  # fmt: skip
+
+    def evidence(self, question: str, hits: list[Hit]) -> list[Evidence]:
+        """The sentences of the hits' articles that bear on the question, numbered for the model."""
+        index = self.index
+        return select_evidence(
+            question,
+            hits,
+            index.store.chunks,
+            index.lexical.inverse_document_frequencies,
+            self.settings.evidence_budget,
+        )
 
     def ask(self, question: str, filters: Filters = Filters(), history: list[dict] | None = None) -> Answer:
         answer = None
@@ -165,7 +177,8 @@ class Assistant:
 
     def ask_stream(
         self, question: str, filters: Filters = Filters(), history: list[dict] | None = None
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[list[Evidence] | str | Answer]:
+        """Yield the evidence list (before the model starts), then the answer's text pieces, then the Answer."""
         s = self.settings
         question = check_question(question)
         if self.index.store.count() == 0:
@@ -176,50 +189,51 @@ class Assistant:
         if history:
             answer.standalone_question = self.standalone_question(question, history)
             answer.timings["rewrite_s"] = time.perf_counter() - started
-        hits = self.retrieve(answer.standalone_question, filters)
-        answer.timings["retrieval_s"] = time.perf_counter() - started - answer.timings.get("rewrite_s", 0.0)
-        answer.hits = hits
+        asked = answer.standalone_question
+        vector = self.embedder.embed([asked])[0]
+        answer.hits = self.retrieve(asked, filters, vector=vector)
+        answer.evidence = self.evidence(asked, answer.hits) if answer.hits else []
+        answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings.get("rewrite_s", 0.0)
+        yield answer.evidence
         not_found = prompts.not_found_sentence(s.prompts_dir)
-        if not hits or max(h.similarity for h in hits) < s.min_score:
+        if not answer.evidence or max(h.similarity for h in answer.hits) < s.min_score:
             answer.text, answer.abstained = not_found, True
             answer.timings["total_s"] = time.perf_counter() - started
             yield answer
             return
 
         generator = self.generator
-        hits = self._within_budget(hits)
-        messages = prompts.answer_messages(s.prompts_dir, answer.standalone_question, hits)
+        messages = prompts.answer_messages(s.prompts_dir, asked, answer.evidence)
+        grammar = answer_grammar(len(answer.evidence), not_found)
         pieces: list[str] = []
-        for piece in generator.stream(messages, s.max_tokens, s.temperature):
+        for piece in generator.stream(messages, s.max_tokens, s.temperature, grammar=grammar):
             if not pieces:
                 answer.timings["first_token_s"] = time.perf_counter() - started
             pieces.append(piece)
             yield piece
-        raw = "".join(pieces).strip()
         generated = time.perf_counter()
         answer.timings["generation_s"] = generated - started
-        if not raw or is_abstention(raw, not_found):
-            answer.text, answer.abstained = not_found, True
-        else:
-            answer.text, answer.citations, answer.invalid_markers = resolve_citations(raw, hits)
-            check_answer(answer, hits, self.embedder, s.support_threshold)
-            answer.timings["check_s"] = time.perf_counter() - generated
-            if not answer.citations:
-                answer.warnings.append("The answer cites no passage: check it against the sources below.")
+        self._settle(answer, "".join(pieces).strip(), not_found)
+        answer.timings["check_s"] = time.perf_counter() - generated
         answer.timings["total_s"] = time.perf_counter() - started
         yield answer
 
-    def _within_budget(self, hits: list[Hit]) -> list[Hit]:
-        """Drop the lowest-ranked passages until the passages fit the prompt budget (always keep one)."""
-        count = self.generator.count_tokens
-        kept, used = [], 0
-        for hit in hits:
-            cost = count(hit.chunk.text) + 24
-            if kept and used + cost > self.settings.prompt_budget:
-                break
-            kept.append(hit)
-            used += cost
-        return kept
+    def _settle(self, answer: Answer, reply: str, not_found: str) -> None:
+        """The reader's answer from the model's reply: checked; or, when nothing in it holds up against the
+        evidence (or the model found nothing), the evidence sentence that answers the question as a quote,
+        if one does; else the not-found sentence."""
+        if reply and not is_abstention(reply, not_found):
+            answer.text, answer.citations, answer.invalid_markers = resolve_citations(reply, answer.evidence)
+            check_answer(answer, answer.evidence, self.embedder, self.settings.support_threshold)
+            if any(sentence.attached for sentence in answer.sentences):
+                return
+        answer.draft = reply  # what the model wrote, withheld (or its not-found reply), for the record
+        quotable = [e for e in answer.evidence if e.quotable]
+        if quotable:
+            quote_answer(answer, max(quotable, key=lambda e: e.score))
+        else:
+            answer.text, answer.abstained, answer.citations, answer.sentences = not_found, True, [], []
+            answer.warnings = []
 
     def status(self) -> dict:
         s = self.settings

@@ -3,18 +3,20 @@
 Templates are plain text files using `${name}` placeholders. Rendering fails
 with a ConfigError when a placeholder has no value or a value has no
 placeholder, so a renamed variable cannot silently vanish from a prompt.
-The passages are numbered [1]..[k] and fenced as quoted material.
+The evidence sentences are numbered [1]..[k] under their article's title, one
+to a line, with brackets in them turned into parentheses so that quoted text
+cannot forge a number.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from string import Template
 
 from .errors import ConfigError
-from .records import Hit
+from .records import Evidence, Hit
 
 
 @lru_cache(maxsize=64)
@@ -48,26 +50,30 @@ def not_found_sentence(prompts_dir: Path) -> str:
 def passage_heading(hit: Hit) -> str:
     c = hit.chunk
     details = ", ".join(x for x in (c.outlet, c.date) if x)
-    return f"{c.title} ({details})" if details else c.title
+    title = c.title if c.title and len(c.title) <= 120 else c.source  # a snippet's "title" is its whole text
+    return f"{title} ({details})" if details else title
 
 
-def render_passages(prompts_dir: Path, hits: list[Hit]) -> str:
+def render_evidence(prompts_dir: Path, evidence: Sequence[Evidence]) -> str:
+    """The numbered evidence sentences, grouped by article under its title, outlet and date."""
+    groups: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        groups.setdefault(item.hit.chunk.article_id, []).append(item)
     return "\n\n".join(
-        render(prompts_dir, "passage", n=str(n), heading=passage_heading(h), text=_defuse(h.chunk.text))
-        for n, h in enumerate(hits, 1)
-    )
+        render(prompts_dir, "evidence", heading=_defuse(passage_heading(items[0].hit)),
+               sentences="\n".join(f"[{e.n}] {_defuse(e.text)}" for e in items))
+        for items in groups.values()
+    )  # fmt: skip
 
 
 def _defuse(text: str) -> str:
-    """Keep a passage inside its fence: it may not close the fence or forge a passage number."""
-    text = re.sub(r"\s*\n\s*", "\n", text.replace('"""', "''"))  # blank lines cost tokens, say nothing
-    return re.sub(r"(?m)^\[(\d+)\]", r"(\1)", text)
+    """Keep quoted text on its line: it may not start a line, forge an evidence number or a bracket."""
+    return " ".join(text.split()).replace("[", "(").replace("]", ")")
 
 
-def answer_messages(prompts_dir: Path, question: str, hits: list[Hit]) -> list[dict]:
-    system = render(prompts_dir, "system", not_found=not_found_sentence(prompts_dir))
-    user = render(
-        prompts_dir, "answer", passages=render_passages(prompts_dir, hits), question=question,
-        not_found=not_found_sentence(prompts_dir),
-    )  # fmt: skip
+def answer_messages(prompts_dir: Path, question: str, evidence: Sequence[Evidence]) -> list[dict]:
+    """The system prompt (the same for every question, so the model's cache keeps it), then evidence and question."""
+    not_found = not_found_sentence(prompts_dir)
+    system = render(prompts_dir, "system", not_found=not_found)
+    user = render(prompts_dir, "answer", evidence=render_evidence(prompts_dir, evidence), question=question)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -1,7 +1,8 @@
 """The records that flow through the pipeline: plain, immutable dataclasses.
 
 Article (one file read) -> Chunk (a passage of it) -> Hit (a chunk found for a
-question, with its score) -> Answer (the model's text, its citations, timings).
+question, with its score) -> Evidence (a sentence of a hit's article chosen for
+the question) -> Answer (the model's text, its citations, timings).
 No behaviour lives here beyond small conveniences.
 """
 
@@ -66,13 +67,30 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One sentence of an article chosen for a question (evidence.py): what the model reads and cites."""
+
+    n: int  # its number in the prompt and in the answer's [n]
+    hit: Hit  # the stored passage that holds the sentence: its article and the card the reader sees
+    text: str  # the sentence as the article has it (whitespace squashed)
+    start: int  # character offsets of the sentence in the article text
+    end: int
+    score: float = 0.0
+    key: bool = True  # chosen for its score; False: a neighbour kept as context
+    heading: str = ""  # the section heading above it, if any
+    met: float = 1.0  # share of the question's names, numbers and dates its context states
+    quotable: bool = False  # answers the question on its own: may be shown as a quote when the model fails
+
+
+@dataclass(frozen=True)
 class Citation:
-    n: int  # the passage number used in the prompt and in the answer's [n]
-    hit: Hit
+    n: int  # the evidence number used in the prompt and in the answer's [n]
+    hit: Hit  # the passage holding the evidence
     supported: bool | None = None  # filled by the citation check
     support: float | None = None
     quote: str = ""  # the sentence(s) of the passage that back the claim
     origin: str = "model"  # "model": the model wrote [n]; "checker": attached by verify.py
+    evidence: Evidence | None = None
 
 
 @dataclass
@@ -81,12 +99,15 @@ class Answer:
     text: str = ""
     citations: list[Citation] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     abstained: bool = False
     invalid_markers: list[int] = field(default_factory=list)
     standalone_question: str = ""  # the question as rewritten for retrieval
     sentences: list = field(default_factory=list)  # verify.Sentence per sentence, after the citation check
     warnings: list[str] = field(default_factory=list)
+    draft: str = ""  # the model's own words, when the check withheld them
+    quoted: bool = False  # the answer is an evidence sentence quoted, not the model's words
 
     def to_json(self) -> dict:
         return {
@@ -94,6 +115,8 @@ class Answer:
             "standalone_question": self.standalone_question or self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "withheld": self.draft,
+            "quoted": self.quoted,
             "citations": [
                 {
                     "n": c.n,
@@ -109,11 +132,31 @@ class Answer:
                 }
                 for c in self.citations
             ],
+            "evidence": [
+                {
+                    "n": e.n,
+                    "source": e.hit.chunk.source,
+                    "article_id": e.hit.chunk.article_id,
+                    "title": e.hit.chunk.title,
+                    "outlet": e.hit.chunk.outlet,
+                    "date": e.hit.chunk.date,
+                    "sentence": e.text,
+                    "start": e.start,
+                    "end": e.end,
+                }
+                for e in self.evidence
+            ],
             "retrieved": [
                 {"source": h.chunk.source, "chunk": h.chunk.id, "score": round(h.score, 4)} for h in self.hits
             ],
             "sentences": [
-                {"text": s.text, "citations": list(s.attached), "support": round(s.support, 3), "flag": s.flag}
+                {
+                    "text": s.text,
+                    "citations": list(s.attached),
+                    "support": round(s.support, 3),
+                    "flag": s.flag,
+                    "reason": s.reason,
+                }
                 for s in self.sentences
             ],
             "invalid_markers": self.invalid_markers,

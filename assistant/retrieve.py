@@ -162,8 +162,10 @@ def retrieve(
     filters: Filters = Filters(),
     candidates: int = 40,
     reranker=None,
+    vector: Sequence[float] | None = None,
 ) -> list[Hit]:
-    vector = embedder.embed([question])[0]
+    """The best `top_k` passages for the question (`vector`: its embedding, when the caller has it)."""
+    vector = vector if vector is not None else embedder.embed([question])[0]
     pool = max(candidates, top_k) * (3 if filters else 1)
     dense = [h for h in store.query(vector, pool, filters.where()) if filters.accepts(h)] if dense_weight > 0 else []
     by_id = {h.chunk.id: h for h in dense}

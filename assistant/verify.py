@@ -1,15 +1,27 @@
-"""Check that each cited passage really supports the sentence that cites it.
+"""Check each sentence of an answer against the evidence sentences it cites.
 
-After generation the answer is split into sentences. Each sentence is scored
-against the sentences of the passages it cites: the best of
-`0.5 * cosine(embeddings) + 0.5 * term overlap`, where the overlap counts the
-sentence's content words, with names and numbers counted double (a number or
-name the passage lacks is the commonest small-model invention). A citation
-below the threshold is marked unsupported; a fact-stating sentence with no
-marker gets the best-supporting passage attached by the checker when one
-clears the threshold, and is flagged "not found in the sources" otherwise.
-
-It does not decide whether to answer at all: abstention is the pipeline's.
+A sentence (a claim) is supported by evidence item [n] when all of these hold
+in [n]'s context (the sentence, its neighbours from the same article in the
+evidence list, the article's title and date):
+1. every name, number and date the claim adds to the question is there (facts.py makes
+   "Sept. 27" equal "September 27" and "$1.65 billion" equal "1.65 billion
+   dollars"); otherwise "not stated in [n]: 2019";
+2. the question's own years, numbers and dates are there, and most of its
+   names: an answer about the 2022 champion cited for a question about 2019
+   is "[n] is about another year/event: 2019";
+3. what the claim asserts is stated: most of its other content words (its verb
+   and object) are in the sentence or a neighbour, never only in a heading, and
+   the evidence does not negate or hedge them where the claim does not ("is due
+   to discuss" does not support "discussed"; "have not been able to agree"
+   does not support "agreed");
+4. its score, 0.5 x word coverage + 0.5 x embedding cosine, clears the threshold.
+A sentence that no cited item supports (or that cites none) gets the item
+that does support it attached by the checker, or is flagged. A sentence that
+only repeats the question ("Kerry and Lavrov met on September 27") is flagged
+as no answer. A sentence that states no facts ("That is all.") is left alone. It catches wrong names, numbers, years
+and dropped negations or hedges; it cannot catch a claim whose words are all in
+the evidence but put together wrongly ("A beat B" from "B beat A").
+It does not decide whether to answer at all: that is the pipeline's.
 """
 
 from __future__ import annotations
@@ -19,45 +31,34 @@ from dataclasses import dataclass, replace
 
 from .chunk import sentence_spans
 from .cite import MARKER, marker_numbers
-from .lexical import STOPWORDS
-from .records import Answer, Citation, Hit
+from .facts import date_facts, facts, stem, vocabulary, words
+from .records import Answer, Citation, Evidence
 
-META_WORDS = {"passage", "passages", "article", "articles", "according", "states", "stated", "mentioned", "source"}
-UNSUPPORTED_NOTE = "Most of this answer is not supported by the passages: check it against the sources."
+UNSUPPORTED_NOTE = "Most of this answer is not supported by the evidence: check it against the sources."
+QUOTE_NOTE = "A quote from the articles, not a written answer: the model's answer did not hold up against the evidence."
+NEGATIONS = {"not", "no", "never", "n't", "without", "neither", "nor", "failed", "refused", "denied", "cannot"}
+HEDGES = {
+    "due", "will", "would", "may", "might", "could", "plan", "plans", "planned", "expected", "aim", "aims",
+    "hope", "hopes", "want", "wants", "intend", "intends", "set", "scheduled", "likely", "should", "propose",
+    "proposed", "proposes", "seek", "seeks", "ready", "considering", "consider", "urged", "urge", "called",
+}  # fmt: skip
+CUE_REACH = 4  # a cue this many words or fewer before a word governs it
 
 
 @dataclass(frozen=True)
 class Sentence:
     text: str  # without markers
-    cited: tuple[int, ...]  # passage numbers the model gave
-    support: float = 0.0  # best support among the passages finally attached
-    attached: tuple[int, ...] = ()  # passage numbers after checking (model's supported ones + checker's)
+    cited: tuple[int, ...]  # evidence numbers the model gave
+    support: float = 0.0  # best support among the items finally attached
+    attached: tuple[int, ...] = ()  # evidence numbers after checking (model's supported ones + checker's)
     flag: str = ""  # "", "unsupported" or "uncited"
+    reason: str = ""  # why it is flagged, for the reader: "not stated in [2]: 2019"
 
 
-def terms(text: str) -> dict[str, float]:
-    """Content words with weights: names and numbers 2, other words 1.
-
-    >>> sorted(terms("Lavrov met Kerry in 2015 to talk").items())  # a capital opening a sentence is no sign of a name
-    [('2015', 2.0), ('kerry', 2.0), ('lavrov', 1.0), ('met', 1.0), ('talk', 1.0)]
-    """
-    found: dict[str, float] = {}
-    for i, word in enumerate(re.findall(r"\w+(?:[.,'’-]\w+)*", text)):
-        low = word.lower()
-        if low in STOPWORDS or low in META_WORDS or len(low) < 2 and not low.isdigit():
-            continue
-        heavy = any(ch.isdigit() for ch in word) or (word[0].isupper() and i > 0)
-        found[low] = max(found.get(low, 0.0), 2.0 if heavy else 1.0)
-    return found
-
-
-def overlap(claim: dict[str, float], passage: dict[str, float]) -> float:
-    """Weighted share of the claim's terms found in the passage (prefix match for word forms)."""
-    total = sum(claim.values())
-    if not total:
-        return 0.0
-    hit = sum(w for t, w in claim.items() if t in passage or any(p.startswith(t[:5]) for p in passage if len(t) > 5))
-    return hit / total
+@dataclass(frozen=True)
+class Verdict:
+    score: float
+    reason: str = ""  # empty when the item supports the claim
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -71,72 +72,149 @@ def split_sentences(text: str) -> list[Sentence]:
     return out
 
 
-def states_facts(sentence: Sentence) -> bool:
-    return sum(1 for _ in terms(sentence.text)) >= 3
+def states_facts(text: str) -> bool:
+    f = facts(text)
+    return len(f.names) + len(f.numbers) + len(f.content) >= 3
 
 
-def _cosine(a, b) -> float:
-    return float(sum(x * y for x, y in zip(a, b)))
+def context(evidence: list[Evidence], n: int) -> tuple[str, str]:
+    """(the item with its same-article neighbours in the list, the article's title)."""
+    item = evidence[n - 1]
+    near = [e.text for e in evidence[max(0, n - 2) : n + 1] if e.hit.chunk.article_id == item.hit.chunk.article_id]
+    return " ".join(near), item.hit.chunk.title
 
 
-def check_answer(answer: Answer, hits: list[Hit], embedder, threshold: float = 0.45) -> Answer:
-    """Fill support scores and quotes into answer.citations; attach or flag uncited sentences."""
+def judge(claim: str, question: str, evidence: list[Evidence], n: int, cosine: float) -> Verdict:
+    """Does evidence item n support the claim? Its score and, when it does not, why."""
+    said, title = context(evidence, n)
+    item = evidence[n - 1]
+    claim_facts, q = facts(claim), facts(question)
+    years, months = date_facts(item.hit.chunk.date)
+    have = vocabulary(f"{said} {title}") | {str(y) for y in years} | {f"month:{m}" for m in months}
+    have |= {f"month:{m}" for m in facts(f"{said} {title}").months}
+    new = (claim_facts.hard - q.names) | {f"month:{m}" for m in claim_facts.months}  # the answer's own facts
+    missing = sorted(x for x in new if x not in have)
+    if missing:
+        return Verdict(0.0, f"not stated in [{n}]: {_shown(missing)}")
+    asked = q.numbers | {f"month:{m}" for m in q.months}
+    off = sorted(x for x in asked if x not in have)
+    names_off = sorted(x for x in q.names if x not in have)
+    if off or (q.names and len(names_off) * 2 > len(q.names)):
+        return Verdict(0.0, f"[{n}] is about another year, person or event: {_shown(off or names_off)}")
+    stated = vocabulary(said)
+    content = sorted(claim_facts.content)
+    covered = [c for c in content if c in stated]
+    coverage = len(covered) / len(content) if content else 1.0
+    added = [c for c in content if c not in q.content]  # what the answer says beyond the question's words
+    if content and (coverage < 0.5 or added and sum(1 for c in added if c in stated) * 2 < len(added)):
+        return Verdict(0.5 * coverage + 0.5 * cosine, f"[{n}] does not say this")
+    cue = _dropped_cue(claim, item.text, content)
+    if cue:
+        return Verdict(0.5 * (0.5 * coverage + 0.5 * cosine), f"[{n}] says {cue}")
+    return Verdict(0.5 * coverage + 0.5 * cosine)
+
+
+def answers(claim: str, question: str) -> bool:
+    """Does the claim say anything the question does not already (a name, number, date or word)?
+
+    >>> answers("Kerry and Lavrov met on September 27, 2015.", "Where did Kerry and Lavrov meet on September 27, 2015?")
+    False
+    """
+    c, q = facts(claim), facts(question)
+    return bool(c.hard - q.hard or c.months - q.months or c.content - q.content)
+
+
+def _shown(items: list[str]) -> str:
+    return ", ".join(x.replace("month:", "month ") for x in items[:3])
+
+
+def _dropped_cue(claim: str, said: str, content: list[str]) -> str:
+    """A negation or hedge the evidence puts on one of the claim's words and the claim leaves out."""
+    claim_words = {w.lower() for w in words(claim)}
+    tokens = [w.lower() for w in words(said.replace("n't", " n't"))]
+    for i, tok in enumerate(tokens):
+        governed = {stem(t) for t in tokens[i + 1 : i + 1 + CUE_REACH]} & set(content)
+        if not governed:
+            continue
+        if tok in NEGATIONS and not claim_words & NEGATIONS:
+            return f'"{tok}" ({_governed_word(tokens, i)})'
+        if tok in HEDGES and tok not in claim_words and not claim_words & HEDGES:
+            return f'"{tok}" ({_governed_word(tokens, i)}), not that it happened'
+    return ""
+
+
+def _governed_word(tokens: list[str], i: int) -> str:
+    return " ".join(tokens[i : i + 1 + CUE_REACH])
+
+
+def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: float = 0.45) -> Answer:
+    """Judge every sentence of answer.text against the evidence it cites; fill citations and flags."""
     sentences = split_sentences(answer.text)
-    if not sentences or not hits:
+    if not sentences or not evidence:
         return answer
-    passage_sents = [[p.text for p in split_sentences(h.chunk.text)] or [h.chunk.text] for h in hits]
-    flat = [s for group in passage_sents for s in group]
-    vectors = embedder.embed([s.text for s in sentences] + flat)
-    claim_vecs, flat_vecs = vectors[: len(sentences)], vectors[len(sentences) :]
-    passage_vecs, i = [], 0
-    for group in passage_sents:
-        passage_vecs.append(flat_vecs[i : i + len(group)])
-        i += len(group)
+    question = answer.standalone_question or answer.question
+    vectors = embedder.embed([s.text for s in sentences] + [e.text for e in evidence])
+    claim_vecs, item_vecs = vectors[: len(sentences)], vectors[len(sentences) :]
 
-    def score(k: int, n: int) -> tuple[float, str]:
-        """Support of sentence k by passage n (1-based), and the passage sentence that gives it."""
-        claim = terms(sentences[k].text)
-        best = (0.0, "")
-        for text, vec in zip(passage_sents[n - 1], passage_vecs[n - 1]):
-            s = 0.5 * _cosine(claim_vecs[k], vec) + 0.5 * overlap(claim, terms(text))
-            best = max(best, (s, text))
-        return best
+    def verdict(k: int, n: int) -> Verdict:
+        cosine = sum(a * b for a, b in zip(claim_vecs[k], item_vecs[n - 1]))
+        v = judge(sentences[k].text, question, evidence, n, cosine)
+        if v.reason or v.score >= threshold or facts(sentences[k].text).hard:
+            return v  # names and numbers that check out say more than a low similarity
+        return Verdict(v.score, f"[{n}] barely relates to this")
 
     by_n = {c.n: c for c in answer.citations}
-    results: dict[int, tuple[float, list[str]]] = {}
+    results: dict[int, float] = {}
     checked: list[Sentence] = []
     for k, sent in enumerate(sentences):
-        if not sent.cited and not states_facts(sent):
+        numbers = [n for n in sent.cited if 1 <= n <= len(evidence)]
+        if not numbers and not states_facts(sent.text):
             checked.append(sent)
             continue
-        numbers = [n for n in sent.cited if 1 <= n <= len(hits)]
-        scored = {n: score(k, n) for n in numbers}
-        attached = [n for n, (s, _) in scored.items() if s >= threshold]
-        flag = "unsupported" if numbers and not attached else ""
-        if not numbers:
-            best_n = max(range(1, len(hits) + 1), key=lambda n: score(k, n)[0])
-            s, quote = score(k, best_n)
-            scored = {best_n: (s, quote)}
-            attached, flag = ([best_n], "") if s >= threshold else ([], "uncited")
-            if attached:
-                by_n.setdefault(best_n, Citation(n=best_n, hit=hits[best_n - 1], origin="checker"))
-        for n, (s, quote) in scored.items():
-            old_s, quotes = results.get(n, (1.0, []))
-            results[n] = (min(old_s, s), quotes + ([quote] if s >= threshold and quote not in quotes else []))
-        support = max((scored[n][0] for n in attached), default=max((s for s, _ in scored.values()), default=0.0))
-        checked.append(replace(sent, support=support, attached=tuple(attached), flag=flag))
+        if not answers(sent.text, question):
+            checked.append(replace(sent, flag="unsupported", reason="repeats the question without answering it"))
+            continue
+        verdicts = {n: verdict(k, n) for n in numbers}
+        attached = tuple(n for n, v in verdicts.items() if not v.reason)
+        if not attached:  # uncited, or cited wrongly: attach the item that supports it, if one does
+            others = {n: verdict(k, n) for n in range(1, len(evidence) + 1) if n not in verdicts}
+            best = max(others, key=lambda n: (not others[n].reason, others[n].score), default=None)
+            if best is not None and not others[best].reason:
+                verdicts, attached = {best: others[best]}, (best,)
+            elif not numbers and best is not None:
+                verdicts = {best: others[best]}
+        for n in attached:
+            item = evidence[n - 1]
+            by_n.setdefault(n, Citation(n=n, hit=item.hit, quote=item.text, origin="checker", evidence=item))
+        for n, v in verdicts.items():
+            results[n] = min(results.get(n, 1.0), v.score) if n in by_n else results.get(n, v.score)
+        flag = "" if attached else ("unsupported" if numbers else "uncited")
+        reason = "; ".join(v.reason for v in verdicts.values() if v.reason) if flag else ""
+        if flag == "uncited":
+            reason = f"not found in the evidence ({reason})" if reason else "not found in the evidence"
+        support = max((verdicts[n].score for n in attached), default=max(v.score for v in verdicts.values()))
+        checked.append(replace(sent, support=support, attached=attached, flag=flag, reason=reason))
 
+    supported = {n for s in checked for n in s.attached}
     citations = []
     for n, c in sorted(by_n.items(), key=lambda kv: _first_use(kv[0], checked)):
-        s, quotes = results.get(n, (None, []))
-        supported = None if s is None else s >= threshold
-        citations.append(replace(c, support=s, supported=supported, quote=" ".join(quotes)))
-    answer.citations = [c for c in citations if _first_use(c.n, checked) < len(checked)]
+        if _first_use(n, checked) < len(checked):
+            citations.append(replace(c, support=results.get(n), supported=n in supported))
+    answer.citations = citations
     answer.sentences = checked
     answer.text = render(checked)
     flagged = sum(1 for s in checked if s.flag)
-    if flagged and flagged * 2 >= sum(1 for s in checked if s.cited or states_facts(s)):
+    if flagged and flagged * 2 >= sum(1 for s in checked if s.cited or s.flag or s.attached):
         answer.warnings.insert(0, UNSUPPORTED_NOTE)
+    return answer
+
+
+def quote_answer(answer: Answer, item: Evidence) -> Answer:
+    """Answer with one evidence sentence, quoted and cited: supported by construction."""
+    answer.text = f'The articles say: "{item.text}" [{item.n}]'
+    answer.citations = [Citation(item.n, item.hit, True, 1.0, item.text, "checker", item)]
+    answer.sentences = [Sentence(answer.text, (), 1.0, (item.n,))]
+    answer.warnings, answer.quoted, answer.abstained = [QUOTE_NOTE], True, False
     return answer
 
 

@@ -3,10 +3,11 @@
 `build_ui(app)` returns the Blocks (tests build it without a server);
 `serve(app, ...)` launches it on 127.0.0.1 by default, never with a share
 link, and loads nothing from other hosts (Gradio's own fonts are served by the
-page). Answers stream into the chat; the sources of the latest answer show
-beside it as cards, with the supporting sentences highlighted; a card opens its
-whole article, read from the index only. Every piece of article and answer
-text is HTML-escaped before it reaches the page. The page offers no uploads.
+page). The evidence shows beside the chat as soon as it is chosen, then the
+answer streams in and its cited sentences are marked with their verdicts
+(cards.py makes that HTML); a card opens its whole article, read from the
+index only. Every piece of article and answer text is HTML-escaped before it
+reaches the page. The page offers no uploads.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import html
 import logging
 import re
 
-from .cite import MARKER
+from .cards import answer_text, article_html, chat_text, sources_html
 from .config import checked, flag_name
 from .errors import AssistantError, ConfigError
-from .records import Answer, Citation, Hit
+from .records import Answer
 from .retrieve import Filters, check_filters
-from .verify import split_sentences
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -35,8 +35,10 @@ CSS = """
 .source-card summary { cursor: pointer; font-weight: 600; }
 .source-card .meta { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .source-card .passage { white-space: pre-wrap; margin-top: 6px; }
+.source-card .sentence { margin: 4px 0; }
 .source-card mark { background: #fff3a3; color: inherit; }
-.source-card.unsupported { border-color: #d9822b; }
+.source-card .sentence.unsupported { border-left: 3px solid #d9822b; padding-left: 6px; }
+.source-card .verdict { color: var(--body-text-color-subdued); font-size: 0.85em; }
 .source-card button.open-article { margin-top: 6px; text-decoration: underline; cursor: pointer; }
 .notice { padding: 8px 12px; border-radius: 8px; background: #fff4e5; color: #6b3d00; }
 """
@@ -47,8 +49,12 @@ HEAD = """
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a[href^='#src-']");
   if (!link) return;
-  const card = document.getElementById(link.getAttribute("href").slice(1));
-  if (card) { event.preventDefault(); card.open = true; card.scrollIntoView({behavior: "smooth", block: "nearest"}); }
+  const target = document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) return;
+  event.preventDefault();
+  const card = target.closest("details");
+  if (card) card.open = true;
+  target.scrollIntoView({behavior: "smooth", block: "nearest"});
 });
 </script>
 """
@@ -57,88 +63,9 @@ document.addEventListener("click", (event) => {
 OPEN_ARTICLE_JS = """
 element.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-article]");
-  if (button) trigger("open_article", {article: button.dataset.article});
+  if (button) trigger("open_article", {article: button.dataset.article, spans: button.dataset.spans});
 });
 """
-
-
-def link_markers(text: str, turn: int) -> str:
-    """Make each marker a link to its source card of this turn.
-
-    >>> link_markers("Yes [2][3]. No [1: unsupported].", 4)
-    'Yes [[2]](#src-4-2)[[3]](#src-4-3). No [[1: unsupported]](#src-4-1).'
-    """
-    text = MARKER.sub(lambda m: "".join(f"[[{n}]](#src-{turn}-{n})" for n in re.findall(r"\d+", m.group(1))), text)
-    return re.sub(r"\[(\d+): unsupported\]", lambda m: f"[[{m[1]}: unsupported]](#src-{turn}-{m[1]})", text)
-
-
-def highlight(passage: str, quote: str) -> str:
-    """The passage escaped, each of its sentences that the quote holds wrapped in <mark>.
-
-    The checker's quote is passage sentences with their whitespace squashed, joined by spaces.
-    >>> highlight("A cat sat. The <b>dog</b>\\nran off. End.", "The <b>dog</b> ran off.")
-    'A cat sat. <mark>The &lt;b&gt;dog&lt;/b&gt;\\nran off.</mark> End.'
-    """
-    from .chunk import sentence_spans
-
-    wanted = " ".join(quote.split())
-    out, pos = [], 0
-    for start, end in sentence_spans(passage) if wanted else []:
-        plain = " ".join(s.text for s in split_sentences(passage[start:end]))
-        if len(plain) > 3 and plain in wanted:
-            out += [html.escape(passage[pos:start]), f"<mark>{html.escape(passage[start:end])}</mark>"]
-            pos = end
-    return "".join(out) + html.escape(passage[pos:])
-
-
-def source_card(c: Citation, turn: int) -> str:
-    """One cited passage: title, outlet, date, file, support score, the passage with its quote marked."""
-    ch = c.hit.chunk
-    passage = highlight(ch.text, c.quote)
-    if c.quote and "<mark>" not in passage:  # the quote could not be placed: show it apart
-        passage = f"<mark>{html.escape(c.quote)}</mark>\n\n{passage}"
-    support = ""
-    if c.support is not None:
-        verdict = "supports" if c.supported is not False else "does not clearly support"
-        added = " (attached by the citation check)" if c.origin == "checker" else ""
-        support = f'<div class="meta">Support score {c.support:.2f}: this passage {verdict} the answer{added}.</div>'
-    return (
-        f'<details class="source-card{" unsupported" if c.supported is False else ""}" id="src-{turn}-{c.n}" open>'
-        f"<summary>[{c.n}] {html.escape(ch.title)}</summary>{_meta(ch)}{support}"
-        f'<div class="passage">{passage}</div>{_opener(ch.article_id)}</details>'
-    )
-
-
-def closest_card(h: Hit) -> str:
-    """A passage found for an abstention: shown for reference, never numbered as a citation."""
-    ch = h.chunk
-    return (
-        f'<details class="source-card closest"><summary>{html.escape(ch.title)}</summary>{_meta(ch)}'
-        f'<div class="passage">{html.escape(ch.text)}</div>{_opener(ch.article_id)}</details>'
-    )
-
-
-def _meta(ch) -> str:
-    return '<div class="meta">' + " · ".join(html.escape(x) for x in (ch.outlet, ch.date, ch.source) if x) + "</div>"
-
-
-def _opener(article_id: str) -> str:
-    return f'<button class="open-article" data-article="{html.escape(article_id)}">Open the full article</button>'
-
-
-def sources_html(answer: Answer | None, turn: int) -> str:
-    if answer is None:
-        return "<p>Sources of the answer appear here.</p>"
-    parts = []
-    if answer.standalone_question != answer.question:
-        parts.append(f"<p><b>Searched for:</b> {html.escape(answer.standalone_question)}</p>")
-    if answer.abstained:
-        if answer.hits:
-            parts.append("<p>No passage answers this question. Closest passages found:</p>")
-        parts += [closest_card(h) for h in answer.hits[:3]]
-    else:
-        parts += [source_card(c, turn) for c in answer.citations]
-    return "\n".join(parts) or "<p>No sources.</p>"
 
 
 def status_html(app) -> str:
@@ -175,55 +102,41 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
     history = list(history or [])
     turn = sum(1 for m in history if m["role"] == "user") + 1
     earlier = [{"role": m["role"], "content": _plain(m["content"])} for m in history]
-    history += [{"role": "user", "content": _text(message or "")}]
+    history += [{"role": "user", "content": chat_text(message or "")}]
     history.append({"role": "assistant", "content": waiting_note(app) or "…"})
     yield history, ""
     try:
-        streamed = ""
+        streamed, evidence = "", ""
         filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
         for item in app.ask_stream(message, filters=filters, history=earlier):
             if isinstance(item, Answer):
-                history[-1]["content"] = _final_text(item, turn)
+                history[-1]["content"] = answer_text(item, turn)
                 yield history, sources_html(item, turn)
                 return
+            if isinstance(item, list):  # the evidence, before the model writes: quotes first
+                evidence = sources_html(None, turn, item)
+                yield history, evidence
+                continue
             streamed += item
-            history[-1]["content"] = _text(streamed)
-            yield history, ""
+            history[-1]["content"] = chat_text(streamed)
+            yield history, evidence
     except AssistantError as exc:  # keep what the model already wrote: the warning says it is cut short
-        history[-1]["content"] = (_text(streamed) + "\n\n" if streamed else "") + f"⚠ {_text(_one_line(exc))}"
-        yield history, ""
+        history[-1]["content"] = (chat_text(streamed) + "\n\n" if streamed else "") + f"⚠ {chat_text(_one_line(exc))}"
+        yield history, evidence
     except Exception as exc:  # a bug or a broken model: say so in the chat, keep the page alive
         log.exception("answering %r failed", message)
-        history[-1]["content"] = f"⚠ Internal error ({type(exc).__name__}: {_text(_one_line(exc))})"
+        history[-1]["content"] = f"⚠ Internal error ({type(exc).__name__}: {chat_text(_one_line(exc))})"
         yield history, ""
 
 
-def article_html(app, article_id: str | None) -> str:
-    """The whole article, from the index only, escaped; anything else is refused."""
+def open_article(app, article_id: str | None, spans: str = "") -> str:
+    """The whole article, from the index only, its evidence marked; anything else is refused in one line."""
     if not article_id:
         return ""
     try:
-        a = app.index.article(str(article_id))
+        return article_html(app.index.article(str(article_id)), spans)
     except AssistantError as exc:
         return f"<div class='notice'>{html.escape(_one_line(exc))}</div>"
-    details = " · ".join(html.escape(x) for x in (a["outlet"], a["date"], a["source"], a["url"]) if x)
-    return (
-        f"<div class='source-card'><b>{html.escape(a['title'])}</b><div class='meta'>{details}</div>"
-        f"<div class='passage'>{html.escape(a['text'])}</div></div>"
-    )
-
-
-def _final_text(answer: Answer, turn: int) -> str:
-    text = _text(answer.text)
-    if answer.abstained:
-        return text
-    warnings = "".join(f"\n\n⚠ {_text(w)}" for w in answer.warnings)
-    return link_markers(text, turn) + warnings
-
-
-def _text(text: str) -> str:
-    """Chat text: markup escaped, quotes left readable (chat messages are never inside attributes)."""
-    return html.escape(text, quote=False)
 
 
 def _one_line(exc: Exception) -> str:
@@ -271,18 +184,18 @@ def build_ui(app):
         def ask(message, history, *filters):
             yield from respond(app, message, history, *filters)
 
-        def open_article(evt):
-            data = evt._data if isinstance(evt._data, dict) else {}  # sent by the browser: article() checks it
-            return article_html(app, data.get("article"))
+        def show_article(evt):
+            data = evt._data if isinstance(evt._data, dict) else {}  # sent by the browser: checked on use
+            return open_article(app, data.get("article"), data.get("spans", ""))
 
-        open_article.__annotations__["evt"] = gr.EventData  # a real class: gradio passes the event's data
+        show_article.__annotations__["evt"] = gr.EventData  # a real class: gradio passes the event's data
 
         inputs, private = [box, chat, date_from, date_to, outlet, folder], {"api_visibility": "private"}
         # At most 8 questions in flight, the rest wait in Gradio's queue; the model itself answers one at a time.
         queued = {"concurrency_limit": 8, "concurrency_id": "answer"}
         box.submit(ask, inputs, [chat, sources], api_name="ask", **queued).then(lambda: "", None, box, **private)
         send.click(ask, inputs, [chat, sources], **queued, **private).then(lambda: "", None, box, **private)
-        sources.open_article(open_article, None, article, **private)
+        sources.open_article(show_article, None, article, **private)
         clear.click(
             lambda: ([], sources_html(None, 0), "", status_html(app)), None, [chat, sources, article, notice], **private
         )

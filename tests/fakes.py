@@ -31,6 +31,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def citing(words: str, prefix: str = "", suffix: str = ""):
+    """A reply that repeats the evidence sentence holding `words`, citing its number, as a good model would."""
+
+    def reply(messages: list[dict]) -> str:
+        for line in messages[-1]["content"].splitlines():
+            found = re.match(r"\[(\d+)\] (.*)", line)
+            if found and words in found[2]:
+                return f"{prefix}{found[2].rstrip('.')} [{found[1]}]{suffix}."
+        raise AssertionError(f"no evidence sentence holds {words!r}")
+
+    return reply
+
+
 class FakeEmbedder:
     """Bag-of-words vectors hashed into 128 dimensions: similar words, similar vectors."""
 
@@ -51,8 +64,8 @@ class FakeEmbedder:
 class ScriptedGenerator:
     """A chat model that answers one question at a time, word by word, with queued replies.
 
-    `enqueue` adds replies; with none queued it says `default(messages)` (the fixed not-found sentence
-    unless given). It records the messages of every call in `seen`, counts `calls`, and keeps the most
+    `enqueue` adds replies: a string, or a function of the messages (see `citing`); with none queued it
+    says `default` (the fixed not-found sentence unless given). It records the messages of every call in `seen`, counts `calls`, and keeps the most
     callers ever `waiting` at once. `pause` seconds pass before each word, as a real model's work.
     """
 
@@ -61,7 +74,7 @@ class ScriptedGenerator:
     def __init__(self, *replies: str, pause: float = 0.0, default: Callable[[list[dict]], str] | None = None):
         self.replies = list(replies)
         self.pause = pause
-        self.default = default or (lambda messages: NOT_FOUND)
+        self.default = default or NOT_FOUND
         self.seen: list[list[dict]] = []
         self.calls = self.waiting = self.most_waiting = 0
         self.lock = threading.Lock()  # held while an answer is written
@@ -85,7 +98,8 @@ class ScriptedGenerator:
                 self.waiting -= 1
                 self.calls += 1
             self.seen.append(messages)
-            reply = self.replies.pop(0) if self.replies else self.default(messages)
+            reply = self.replies.pop(0) if self.replies else self.default
+            reply = reply(messages) if callable(reply) else reply
             for piece in re.findall(r"\S+\s*", reply):
                 time.sleep(self.pause)
                 yield piece

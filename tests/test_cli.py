@@ -1,10 +1,12 @@
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
 from assistant.config import FIELDS, env_name, flag_name
+from tests.fakes import NOT_FOUND, citing
 
 
 def test_ingest_reports_a_summary_and_is_idempotent(run):
@@ -15,32 +17,34 @@ def test_ingest_reports_a_summary_and_is_idempotent(run):
 
 def test_ask_prints_the_answer_and_numbered_sources(run, generator):
     run("ingest")
-    generator.enqueue("Kerry met Turkish Foreign Minister Mevlut Cavusoglu in Kuala Lumpur [1].")
+    generator.enqueue(citing("Cavusoglu"))
     result = run("ask", "Which Turkish foreign minister met Kerry in Kuala Lumpur?")
     assert result.exit_code == 0
-    assert "Sources:" in result.output and "[1] No Agreement with U.S." in result.output
+    n = re.search(r"Cavusoglu.*\[(\d+)\]", result.output).group(1)
+    assert "Sources:" in result.output and f"[{n}] No Agreement with U.S." in result.output
     assert "000_e58004681a8f09c0.txt" in result.output
 
 
 def test_ask_json_has_the_documented_fields(run, generator):
     run("ingest")
-    generator.enqueue("Kerry met Turkish Foreign Minister Mevlut Cavusoglu in Kuala Lumpur [1].")
+    generator.enqueue(citing("Cavusoglu"))
     result = run("ask", "--json", "Which Turkish foreign minister met Kerry in Kuala Lumpur?")
     data = json.loads(result.output)
-    assert {"answer", "citations", "retrieved", "timings"} <= set(data)
+    assert {"answer", "citations", "evidence", "retrieved", "sentences", "timings"} <= set(data)
     (c,) = data["citations"]
-    assert {"n", "source", "title", "text"} <= set(c) and c["n"] == 1 and c["source"].endswith(".txt")
+    assert {"n", "source", "title", "text", "quote", "supported"} <= set(c) and c["source"].endswith(".txt")
+    evidence = {e["n"]: e for e in data["evidence"]}
+    assert {"n", "source", "sentence", "start", "end"} <= set(evidence[c["n"]])
+    assert "Cavusoglu" in evidence[c["n"]]["sentence"] == c["quote"]
     assert all({"source", "score"} <= set(r) for r in data["retrieved"])
-    assert data["timings"]["total_s"] >= data["timings"]["retrieval_s"] >= 0
+    assert data["timings"]["total_s"] >= data["timings"]["evidence_s"] >= 0
 
 
 def test_ask_with_history_file(run, generator, tmp_path):
     run("ingest")
     history = tmp_path / "history.json"
     history.write_text(json.dumps([{"role": "user", "content": "Where did Kerry meet Lavrov in September 2015?"}]))
-    generator.enqueue(
-        "What did Kerry say after meeting Lavrov in New York?", "Kerry said efforts are not coordinated [1]."
-    )
+    generator.enqueue("What did Kerry say after meeting Lavrov in New York?", NOT_FOUND)
     data = json.loads(run("ask", "--json", "--history", str(history), "And what did Kerry say?").output)
     assert data["standalone_question"] == "What did Kerry say after meeting Lavrov in New York?"
 

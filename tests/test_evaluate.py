@@ -6,16 +6,18 @@ from click.testing import CliRunner
 from assistant import cli
 from assistant.errors import InputError
 from assistant.evaluate import (
+    Question,
     citation_validity,
     evaluate,
     found_rank,
     keywords_hit,
     matches,
+    outcome,
     read_questions,
     retrieval_metrics,
 )
 from assistant.pipeline import Assistant
-from tests.fakes import NOT_FOUND, SHARED, FakeEmbedder
+from tests.fakes import NOT_FOUND, SHARED, FakeEmbedder, citing
 
 QA = [
     {"id": "q1", "question": "Which ancient city did Islamic State occupy in May 2015?",
@@ -103,19 +105,39 @@ def test_ranks_look_deeper_than_top_k(settings, corpus, qa_file):
 
 
 def test_evaluate_with_fakes(app, generator, qa_file):
-    generator.enqueue("Islamic State occupied Palmyra, the ancient city, in May 2015 [1].")
-    generator.enqueue(NOT_FOUND)
+    generator.enqueue(citing("Palmyra"), NOT_FOUND)
     result = evaluate(app, read_questions(qa_file))
     assert result["n"] == 2 and result["n_with_gold"] == 1 and result["recall_at_5"] == 1.0
     assert result["abstain_accuracy"] == 1.0 and result["answer_hit_rate"] == 1.0
+    assert (result["right"], result["wrong"], result["false_abstention"], result["invented"]) == (1, 0, 0, 0)
+    assert result["right_rate"] == 1.0 and result["invented_rate"] == 0.0
+    assert result["n_gold_in_top5"] == 1 and result["top5_right_rate"] == 1.0
+    assert result["answer_in_evidence_rate"] == 1.0 and result["evidence_tokens_p50"] > 0
     q1, q2 = result["questions"]
-    assert q1["found_at"] >= 1 and q1["answer"].startswith("Islamic State occupied Palmyra")
-    assert [c["n"] for c in q1["citations"] if c["origin"] == "model"] == [1]
-    assert result["citation_validity"] == (1.0 if q1["citations"][0]["gold"] else 0.0)
-    assert q1["citations"][0]["supported"] is not None and result["citation_supported_rate"] is not None
+    assert q1["outcome"] == "right" and q1["answer"].startswith("The radical Sunni group also occupied")
+    assert [c["origin"] for c in q1["citations"]] == ["model"] and result["self_cited_answers"] == 1.0
+    assert result["citation_validity"] == 1.0 and result["citation_supported_rate"] == 1.0
     assert q1["ttft_s"] is not None and result["latency_p50_s"] is not None
-    assert q2["abstained"] and q2["citations"] == [] and not q2["answer_hit"]
+    assert q2["outcome"] == "abstained" and q2["citations"] == [] and not q2["answer_hit"]
     assert result["abstentions_with_citations"] == 0
+
+
+def test_the_check_is_scored_on_what_the_model_wrote(app, generator, qa_file):
+    """A wrong answer the check withholds is a catch; a right answer it flags is a false flag."""
+    generator.enqueue("Islamic State occupied Kuala Lumpur in June 2016 [1].", NOT_FOUND)
+    result = evaluate(app, read_questions(qa_file))
+    q1 = result["questions"][0]
+    assert q1["withheld"] and q1["draft_outcome"] == "wrong"
+    assert result["check_catch_rate"] == 1.0 and result["check_caught"] == "1/1"
+    assert result["check_false_flag_rate"] is None  # no right answer to flag
+
+
+def test_outcomes_are_told_apart():
+    q = Question("1", "Who?", (), (("Kerry",),), True)
+    u = Question("2", "Who?", (), (), False)
+    assert [outcome(q, "Kerry.", False), outcome(q, "Lavrov.", False), outcome(q, "", True)] == [
+        "right", "wrong", "false_abstention"]  # fmt: skip
+    assert [outcome(u, "Kerry.", False), outcome(u, "", True)] == ["invented", "abstained"]
 
 
 def test_eval_command_json_and_retrieval_only(settings, corpus, qa_file, monkeypatch):

@@ -41,8 +41,8 @@ def test_questions_keep_working_while_the_store_is_reopened_under_them(app):
     for t in askers:
         t.start()
     reopened = 0
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 60  # a busy machine is slow; the counts, not the clock, end the loop
+    while time.monotonic() < deadline and (reopened <= 10 or len(answered) <= 10):
         other_process_wrote(app.index)
         app.index.store  # reopens under the askers
         reopened += 1
@@ -50,7 +50,7 @@ def test_questions_keep_working_while_the_store_is_reopened_under_them(app):
     for t in askers:
         t.join()
     assert not errors, errors[:3]
-    assert reopened > 10 and len(answered) > 10 and set(answered) == {5}
+    assert reopened > 10 and len(answered) > 10 and set(answered) == {app.settings.top_k}
 
 
 def test_an_article_is_stitched_back_from_its_overlapping_chunks(app, corpus):

@@ -37,6 +37,8 @@ class Handler(BaseHTTPRequestHandler):
         Handler.requests.append({"mode": mode, "body": body, "auth": self.headers.get("Authorization")})
         if mode == "refuse":
             return self._send(404, b'{"error": {"message": "model qwen not found"}}')
+        if mode == "strict" and "grammar" in body:  # an OpenAI-like server that knows no grammar field
+            return self._send(400, b'{"error": {"message": "Unrecognized request argument supplied: grammar"}}')
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -101,6 +103,13 @@ def test_a_misbehaving_server_is_a_one_line_error(server, mode, message):
     assert time.perf_counter() - started < 2.5  # the hang is cut at the timeout, not waited out
 
 
+def test_a_server_that_refuses_the_grammar_is_asked_again_without_it(server):
+    generator = OpenAIGenerator(f"{server}/strict/v1")
+    text = "".join(generator.stream([{"role": "user", "content": "hi"}], 50, 0.0, grammar="root ::= [a-z]+"))
+    assert text == "".join(REPLY) and not generator.takes_grammar
+    assert ["grammar" in r["body"] for r in Handler.requests[-2:]] == [True, False]
+
+
 def test_a_server_that_is_down_is_a_one_line_error():
     with pytest.raises(
         ModelError, match=r"cannot reach the model server at http://127\.0\.0\.1:\d+/v1 .*is it running"
@@ -128,7 +137,9 @@ def test_the_pipeline_answers_through_the_server_with_citations(served_app):
     answer = served_app("ok").ask("Which Turkish foreign minister met Kerry in Kuala Lumpur?")
     assert answer.text.startswith("Kerry met Cavusoglu in Kuala Lumpur") and answer.citations
     assert answer.timings["first_token_s"] > 0
-    assert Handler.requests[-1]["body"]["messages"][0]["role"] == "system"
+    body = Handler.requests[-1]["body"]
+    assert body["messages"][0]["role"] == "system"
+    assert body["grammar"].startswith("root ::= notfound | claim")  # llama.cpp's servers constrain the reply
 
 
 def test_the_page_shows_a_server_failure_as_one_line_and_keeps_what_was_written(served_app):

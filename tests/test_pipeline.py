@@ -5,50 +5,78 @@ import pytest
 from assistant import models
 from assistant.errors import InputError, ModelError, StoreError
 from assistant.pipeline import Assistant
-from assistant.records import Answer
-from tests.fakes import NOT_FOUND, FakeEmbedder
+from assistant.records import Answer, Evidence
+from assistant.verify import QUOTE_NOTE
+from tests.fakes import NOT_FOUND, FakeEmbedder, citing
 
 
-def test_ask_streams_pieces_then_a_cited_answer(app, generator):
-    question = "Which ancient city did Islamic State occupy in May 2015?"
-    n = next(i for i, h in enumerate(app.retrieve(question), 1) if "Palmyra" in h.chunk.text)
-    reply = f"Palmyra, a strategic location that is home to classical sites, was occupied by Islamic State [{n}]."
-    generator.enqueue(reply)
-    items = list(app.ask_stream(question))
-    pieces, answer = items[:-1], items[-1]
+def test_ask_streams_the_evidence_then_pieces_then_a_cited_answer(app, generator):
+    generator.enqueue(citing("Palmyra"))
+    items = list(app.ask_stream("Which ancient city did Islamic State occupy in May 2015?"))
+    evidence, pieces, answer = items[0], items[1:-1], items[-1]
+    assert evidence and all(isinstance(e, Evidence) for e in evidence)  # quotes first, before the model writes
+    assert [e.n for e in evidence] == list(range(1, len(evidence) + 1))
     assert len(pieces) > 3 and all(isinstance(p, str) for p in pieces)
-    assert "".join(pieces).strip() == reply
-    assert isinstance(answer, Answer) and not answer.abstained
+    assert isinstance(answer, Answer) and not answer.abstained and not answer.quoted
     (citation,) = answer.citations
-    assert citation.n == n and citation.hit.chunk.source == "004_5ea01524ddc3fb62.txt"
-    assert citation.supported and "Palmyra" in citation.quote
-    assert {"retrieval_s", "first_token_s", "generation_s", "total_s"} <= set(answer.timings)
+    item = evidence[citation.n - 1]
+    assert citation.supported and citation.origin == "model" and citation.quote == item.text
+    assert "Palmyra" in item.text and citation.hit.chunk.source == "004_5ea01524ddc3fb62.txt"
+    assert {"evidence_s", "first_token_s", "generation_s", "check_s", "total_s"} <= set(answer.timings)
 
 
-def test_the_prompt_carries_the_retrieved_passages(app, generator):
-    generator.enqueue("Cavusoglu [1].")
+def test_the_model_sees_numbered_evidence_and_a_grammar_naming_only_those_numbers(app, generator):
+    seen = {}
+
+    def reply(messages):
+        seen["user"] = messages[1]["content"]
+        return NOT_FOUND
+
+    generator.enqueue(reply)
+    original = generator.stream
+    generator.stream = lambda messages, *a, grammar=None, **k: (
+        seen.setdefault("grammar", grammar),
+        original(messages),
+    )[1]
     answer = app.ask("Which Turkish foreign minister met Kerry?")
-    user = generator.seen[-1][1]["content"]
-    assert "Question: Which Turkish foreign minister met Kerry?" in user
-    assert all(f"[{n}]" in user for n in range(1, len(answer.hits) + 1))
+    assert "Question: Which Turkish foreign minister met Kerry?" in seen["user"]
+    assert all(f"[{e.n}] " in seen["user"] for e in answer.evidence)
+    assert f'"{len(answer.evidence)}"' in seen["grammar"] and f'"{len(answer.evidence) + 1}"' not in seen["grammar"]
 
 
 def test_the_fixed_sentence_is_an_abstention_without_citations(app, generator):
     generator.enqueue(NOT_FOUND + " [1]")
     answer = app.ask("What is the population of Kuala Lumpur?")
     assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
+    assert answer.evidence  # the closest evidence is still there to show
 
 
 def test_nothing_relevant_enough_abstains_without_calling_the_model(app, generator):
     app.settings = app.settings.replace(min_score=0.99)
     answer = app.ask("What did Lavrov propose?")
     assert answer.abstained and answer.citations == [] and generator.seen == []
-    assert answer.hits  # the closest passages are still there to show
 
 
-def test_markers_naming_no_passage_are_dropped_and_reported(app, generator):
-    generator.enqueue("Lavrov met Kerry in Kuala Lumpur [1][42].")
-    answer = app.ask("Where did Lavrov meet Kerry?")
+def test_an_answer_the_evidence_does_not_hold_is_withheld(app, generator):
+    invented = "Kuala Lumpur has 1,800,000 inhabitants according to the 2010 census [1]."
+    generator.enqueue(invented)
+    answer = app.ask("What is the population of Kuala Lumpur?")
+    assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
+    assert answer.draft == invented  # kept for the record, never shown as the answer
+
+
+def test_when_the_model_fails_a_sentence_that_answers_is_quoted(app, generator):
+    generator.enqueue(NOT_FOUND)
+    answer = app.ask("Which Turkish foreign minister met Kerry in Kuala Lumpur?")
+    assert answer.quoted and not answer.abstained
+    assert answer.text.startswith('The articles say: "') and "Cavusoglu" in answer.text
+    (citation,) = answer.citations
+    assert citation.supported and citation.origin == "checker" and answer.warnings == [QUOTE_NOTE]
+
+
+def test_markers_naming_no_evidence_are_dropped_and_reported(app, generator):
+    generator.enqueue(citing("Palmyra", suffix="[42]"))
+    answer = app.ask("Which ancient city did Islamic State occupy in May 2015?")
     assert answer.invalid_markers == [42] and "[42]" not in answer.text
 
 
@@ -74,9 +102,7 @@ def test_a_question_in_another_language_is_answered_not_crashed(app, generator):
 
 
 def test_a_follow_up_is_rewritten_before_retrieval(app, generator):
-    generator.enqueue(
-        "What did Kerry say about the coordination center against ISIL?", "Kerry said it is not coordinated [1]."
-    )
+    generator.enqueue("What did Kerry say about the coordination center against ISIL?", NOT_FOUND)
     history = [
         {"role": "user", "content": "Where is the coordination center against ISIL being created?"},
         {"role": "assistant", "content": "In Iraq [1]."},
@@ -86,15 +112,6 @@ def test_a_follow_up_is_rewritten_before_retrieval(app, generator):
     rewrite_prompt = generator.seen[0][0]["content"]
     assert "Follow-up question: And what did Kerry say?" in rewrite_prompt and "User: Where is" in rewrite_prompt
     assert "Question: What did Kerry say about the coordination center" in generator.seen[1][1]["content"]
-
-
-def test_the_prompt_budget_drops_the_lowest_ranked_passages(app, generator):
-    app.settings = app.settings.replace(prompt_budget=200, top_k=5)
-    generator.enqueue("Palmyra [1].")
-    answer = app.ask("Which ancient city did Islamic State occupy?")
-    user = generator.seen[-1][1]["content"]
-    assert "[1]" in user and "[5]" not in user
-    assert len(answer.hits) == 5  # all retrieved passages are reported, fewer were sent
 
 
 def test_ingest_of_a_missing_folder_names_it(app, tmp_path):

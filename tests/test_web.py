@@ -18,129 +18,33 @@ import pytest
 from assistant import web
 from assistant.errors import ConfigError, ModelError
 from assistant.pipeline import Assistant
-from assistant.records import Answer, Chunk, Citation, Hit
-from tests.fakes import NOT_FOUND, FakeEmbedder, ScriptedGenerator, free_port
-
-PASSAGE = (
-    "Lavrov spoke on Sunday.\n\nThe Russia-proposed coalition, Lavrov said, would\n"
-    '"bring together all those already fighting on the ground". He named the Syrian army.'
-)
-
-
-def chunk(text=PASSAGE, title="Lavrov <b>Says</b>", source="003.txt", article_id="c84c749e2a4369fd"):
-    return Chunk(f"{article_id}:0", article_id, 0, text, 0, len(text), source, title, "2015-08-10", "Moscow Times")
-
-
-def cite(n=2, quote="", supported=None, support=None, origin="model", **kw) -> Citation:
-    return Citation(n, Hit(chunk(**kw), 0.5), supported=supported, support=support, quote=quote, origin=origin)
-
-
-# --- markers and cards -------------------------------------------------------------------------
-
-
-def test_markers_become_links_to_their_cards_and_come_back_as_plain_text():
-    text = "Lavrov proposed a coalition [2][3]. Kerry agreed [1: unsupported]. See [Daesh]."
-    linked = web.link_markers(text, 5)
-    assert linked == (
-        "Lavrov proposed a coalition [[2]](#src-5-2)[[3]](#src-5-3). "
-        "Kerry agreed [[1: unsupported]](#src-5-1). See [Daesh]."
-    )
-    assert web._plain(linked) == text  # what the model sees of earlier turns
-
-
-def test_a_card_shows_title_outlet_date_file_and_passage_all_escaped():
-    card = web.source_card(cite(title="<script>alert(1)</script>", text="<img src=x onerror=alert(1)> text"), 1)
-    assert 'id="src-1-2"' in card and "[2] &lt;script&gt;alert(1)&lt;/script&gt;" in card
-    assert "&lt;img src=x onerror=alert(1)&gt; text" in card
-    assert "Moscow Times · 2015-08-10 · 003.txt" in card
-    assert "<script" not in card and "<img" not in card
-    assert 'data-article="c84c749e2a4369fd"' in card  # its "Open the full article" button
-    assert "Support score" not in card and "<mark>" not in card  # no check ran: nothing claimed
-
-
-def test_the_quote_is_highlighted_inside_the_passage_even_across_line_breaks():
-    quote = (
-        'The Russia-proposed coalition, Lavrov said, would "bring together all those already fighting on the ground".'
-    )
-    card = web.source_card(cite(quote=quote, supported=True, support=0.84), 1)
-    assert card.count("<mark>") == 1
-    marked = card.split("<mark>")[1].split("</mark>")[0]
-    assert marked == web.html.escape(PASSAGE.split("\n\n")[1].split(" He named")[0])
-    assert "Lavrov spoke on Sunday." in card.split("<mark>")[0] and "He named the Syrian army." in card
-    assert "Support score 0.84: this passage supports the answer." in card
-    assert "unsupported" not in card
-
-
-def test_several_quoted_sentences_are_each_highlighted():
-    quote = "Lavrov spoke on Sunday. He named the Syrian army."
-    card = web.source_card(cite(quote=quote, supported=True, support=0.6), 1)
-    assert card.count("<mark>") == 2 and "<mark>Lavrov spoke on Sunday.</mark>" in card
-
-
-def test_an_unsupported_citation_is_marked_and_scored():
-    card = web.source_card(cite(supported=False, support=0.12, origin="model"), 3)
-    assert 'class="source-card unsupported"' in card
-    assert "Support score 0.12: this passage does not clearly support the answer." in card
-
-
-def test_a_citation_the_checker_attached_says_so():
-    card = web.source_card(cite(quote="Lavrov spoke on Sunday.", supported=True, support=0.7, origin="checker"), 1)
-    assert "attached by the citation check" in card
-
-
-def test_a_quote_that_cannot_be_placed_is_still_shown():
-    card = web.source_card(cite(quote="A sentence <i>from</i> elsewhere.", supported=True, support=0.5), 1)
-    assert "<mark>A sentence &lt;i&gt;from&lt;/i&gt; elsewhere.</mark>" in card and "He named the Syrian army." in card
-
-
-def test_an_abstention_shows_the_closest_passages_and_cites_nothing():
-    hits = [Hit(chunk(title=f"Title {i}", source=f"{i}.txt"), 0.1) for i in range(5)]
-    html = web.sources_html(Answer("Who won?", NOT_FOUND, hits=hits, abstained=True, standalone_question="Who won?"), 1)
-    assert "Closest passages found" in html
-    assert [f"Title {i}" in html for i in range(5)] == [True, True, True, False, False]
-    assert "src-" not in html and "[1]" not in html and "Support score" not in html
-
-
-def test_the_sources_panel_says_what_was_searched_for_a_follow_up():
-    answer = Answer("And he?", "x [2]", citations=[cite()], standalone_question="What did <Lavrov> propose?")
-    html = web.sources_html(answer, 2)
-    assert "Searched for:</b> What did &lt;Lavrov&gt; propose?" in html and 'id="src-2-2"' in html
-    assert web.sources_html(None, 0) == "<p>Sources of the answer appear here.</p>"
-
+from tests.fakes import FakeEmbedder, ScriptedGenerator, citing, free_port
 
 # --- respond(): the chat's stream ---------------------------------------------------------------
 
 
-def test_respond_streams_the_answer_then_links_its_markers_and_fills_the_sources(app, generator):
-    question = "What did Lavrov propose?"
-    n = next(i for i, h in enumerate(app.retrieve(question), 1) if "Russia-proposed coalition" in h.chunk.text)
-    generator.enqueue(f"Lavrov proposed a coalition of all those fighting on the ground <b>now</b> [{n}].")
-    states = [(history[-1]["content"], sources) for history, sources in web.respond(app, question, [])]
-    assert states[0] == ("…", "")  # the model is loaded and free: nothing to wait for
-    partial = [text for text, sources in states[1:-1]]
-    assert len(partial) >= 5 and all(not sources for _, sources in states[:-1])
-    assert partial[0] == "Lavrov " and all(b.startswith(a) for a, b in zip(partial, partial[1:]))
-    final, sources = states[-1]
-    assert final.startswith("Lavrov proposed a coalition") and f"[[{n}]](#src-1-{n})" in final
-    assert "&lt;b&gt;now&lt;/b&gt;" in final and "<b>" not in final
-    assert f'id="src-1-{n}"' in sources and "003_e5eb417d42e88fd9.txt" in sources and "<mark>" in sources
-
-
-def test_respond_numbers_cards_by_turn_and_passes_earlier_turns_as_plain_text(app, generator):
-    generator.enqueue("A standalone question about Lavrov?", "Lavrov met Kerry [1].")
-    earlier = [
-        {"role": "user", "content": "What did Lavrov propose?"},
-        {"role": "assistant", "content": "A coalition [[1]](#src-1-1)."},
+def test_respond_shows_the_evidence_first_then_streams_the_answer_and_marks_what_it_cites(app, generator):
+    generator.enqueue(citing("Russia-proposed coalition", suffix=" <b>now</b>"))
+    states = [
+        (history[-1]["content"], sources) for history, sources in web.respond(app, "What did Lavrov propose?", [])
     ]
-    *_, (history, sources) = web.respond(app, "And Kerry?", earlier)
-    assert len(history) == 4 and "src-2-" in history[-1]["content"]
-    rewrite_prompt = generator.seen[0][-1]["content"]
-    assert "A coalition [1]." in rewrite_prompt and "#src-" not in rewrite_prompt
+    assert states[0] == ("…", "")  # the model is loaded and free: nothing to wait for
+    evidence = states[1][1]
+    assert evidence.startswith("<p>Evidence found") and 'id="src-1-1"' in evidence  # before the first word
+    partial = [text for text, sources in states[2:-1]]
+    assert len(partial) >= 5 and all(sources == evidence for _, sources in states[1:-1])
+    assert all(b.startswith(a) for a, b in zip(partial, partial[1:]))
+    final, sources = states[-1]
+    n = re.search(r"\[\[(\d+)\]\]\(#src-1-\1\)", final).group(1)
+    assert (
+        final.startswith("The Russia-proposed coalition") and "&lt;b&gt;now&lt;/b&gt;" in final and "<b>" not in final
+    )
+    assert f'<p class="sentence cited" id="src-1-{n}">' in sources and "003_e5eb417d42e88fd9.txt" in sources
 
 
 def test_respond_says_how_many_answers_are_ahead_while_the_model_is_busy(app, generator):
     generator.pause = 0.05
-    generator.enqueue("Lavrov spoke at length. " * 6, *["Lavrov proposed a coalition [1]."] * 3)
+    generator.enqueue("Lavrov spoke at length. " * 6, *[citing("Russia-proposed coalition")] * 3)
     first = threading.Thread(target=lambda: list(web.respond(app, "What did Lavrov say?", [])))
     first.start()
     wait_for(lambda: generator.ahead() == 1)  # another user's answer is being written
@@ -153,7 +57,7 @@ def test_respond_says_how_many_answers_are_ahead_while_the_model_is_busy(app, ge
     history, _ = next(states)
     assert history[-1]["content"] == "⏳ Waiting for the model: 2 questions ahead of yours…"
     *_, (history, sources) = states
-    assert history[-1]["content"].startswith("Lavrov proposed a coalition") and sources
+    assert history[-1]["content"].startswith("The Russia-proposed coalition") and sources
     first.join(), queued.join()
     assert web.waiting_note(app) == "" and generator.calls == 3
 
@@ -179,7 +83,6 @@ def wait_for(condition, seconds=10.0):
 
 def last_reply(states) -> str:
     *_, (history, sources) = states
-    assert sources == ""
     return history[-1]["content"]
 
 
@@ -218,17 +121,18 @@ def test_an_empty_index_and_a_broken_model_are_one_line_messages(app, settings, 
 # --- the article viewer ---------------------------------------------------------------------------
 
 
-def test_an_indexed_article_opens_whole_and_escaped(app, corpus):
+def test_an_indexed_article_opens_whole_and_escaped_with_its_evidence_marked(app, corpus):
     (corpus / "hostile.txt").write_text("A hostile page\n\nIt says <script>alert(1)</script> here.\n", encoding="utf-8")
     app.ingest()
     ids = {c.source: c.article_id for h in app.retrieve("hostile page script") for c in [h.chunk]}
-    shown = web.article_html(app, ids["hostile.txt"])
+    shown = web.open_article(app, ids["hostile.txt"])
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script" not in shown
-    cid = next(h.chunk.article_id for h in app.retrieve("Palmyra") if h.chunk.source.startswith("004_"))
-    whole = web.article_html(app, cid)
+    answer = app.ask("Which ancient city did Islamic State occupy in May 2015?")
+    palmyra = next(e for e in answer.evidence if "Palmyra" in e.text)
+    whole = web.open_article(app, palmyra.hit.chunk.article_id, f"{palmyra.start}-{palmyra.end}")
     article = (corpus / "004_5ea01524ddc3fb62.txt").read_text(encoding="utf-8")
     last_line = [line for line in article.splitlines() if line.strip()][-1]
-    assert "Palmyra" in whole and web.html.escape(last_line.strip()) in whole
+    assert f"<mark>{web.html.escape(palmyra.text)}</mark>" in whole and web.html.escape(last_line.strip()) in whole
 
 
 @pytest.mark.parametrize(
@@ -236,9 +140,9 @@ def test_an_indexed_article_opens_whole_and_escaped(app, corpus):
     ["../../etc/passwd", "/etc/passwd", "003_e5eb417d42e88fd9.txt", "0123456789abcdef", "C84C749E2A4369FD", "x" * 5000],
 )
 def test_anything_outside_the_index_is_refused(app, bad):
-    shown = web.article_html(app, bad)
+    shown = web.open_article(app, bad)
     assert "no indexed article has id" in shown and "root:" not in shown and "\n" not in shown
-    assert web.article_html(app, "") == "" and web.article_html(app, None) == ""
+    assert web.open_article(app, "") == "" and web.open_article(app, None) == ""
 
 
 # --- the page and who may reach it ----------------------------------------------------------------
@@ -347,4 +251,4 @@ def test_serve_from_the_command_line_warns_beyond_loopback_and_never_shares(app,
 def test_the_page_filters_restrict_the_sources(app, generator):
     *_, (history, sources) = web.respond(app, "What did Lavrov say?", [], date_from="2015-08-01", outlet="Moscow Times")
     shown = set(re.findall(r"\d{3}_[0-9a-f]{16}\.txt", sources))
-    assert shown == {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}
+    assert shown and shown <= {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}  # Moscow Times, August on

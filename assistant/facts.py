@@ -1,0 +1,185 @@
+"""The checkable facts of a text: names, numbers, dates and content words.
+
+Evidence selection (evidence.py) and the citation check (verify.py) compare a
+question or a claim with article sentences on these. Everything is normalised
+so that the forms news text uses compare equal: "U.S." and "US", "Sept. 27"
+and "September 27", "$1.65 billion" and "1.65 billion dollars", "1,000" and
+"1000", "Lavrov's" and "Lavrov". Words are compared by a light stem
+("proposed", "proposal" and "proposes" share "propos"). Spelling variants such
+as "Kiev"/"Kyiv" are left literal. Pure functions over strings, no models.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexical import STOPWORDS
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+MONTH_NAMES = {n: name for name, n in MONTHS.items() if len(name) > 4 or name in ("may", "june", "july")}
+# Capitalised words that open questions and sentences without naming anything.
+# Words about the sources rather than the news: "the article states that ..." asserts nothing.
+META = {"article", "articles", "state", "states", "stated", "evidence", "source", "sources", "passage", "report",
+        "reported", "reports", "mention", "mentions", "mentioned", "according", "sentence", "text"}  # fmt: skip
+OPENERS = STOPWORDS | META | {
+    "according", "although", "but", "can", "could", "did", "does", "do", "during", "earlier", "even", "here",
+    "however", "if", "in", "is", "it", "later", "meanwhile", "name", "now", "on", "our", "since", "still",
+    "tell", "under", "until", "we", "while", "yes", "no", "not", "you", "your", "us", "list", "give", "explain",
+}  # fmt: skip
+IRREGULAR = {  # past forms news text uses, to their stems
+    "won": "win", "wins": "win", "lost": "lose", "beaten": "beat", "beats": "beat", "met": "meet", "said": "say",
+    "told": "tell", "took": "take", "taken": "take", "gave": "give", "given": "give", "sold": "sell",
+    "bought": "buy", "led": "lead", "held": "hold", "made": "make", "became": "become", "began": "begin",
+    "begun": "begin", "chose": "choose", "chosen": "choose", "fell": "fall", "fallen": "fall", "found": "find",
+    "got": "get", "left": "leave", "paid": "pay", "ran": "run", "rose": "rise", "risen": "rise", "saw": "see",
+    "seen": "see", "sent": "send", "spent": "spend", "spoke": "speak", "spoken": "speak", "stood": "stand",
+    "struck": "strike", "thought": "think", "went": "go", "gone": "go", "wrote": "write", "written": "write",
+    "knew": "know", "known": "know", "grew": "grow", "grown": "grow", "brought": "bring", "built": "build",
+    "caught": "catch", "felt": "feel", "fought": "fight", "heard": "hear", "kept": "keep", "meant": "mean",
+    "sought": "seek", "taught": "teach", "threw": "throw", "thrown": "throw", "drew": "draw", "drawn": "draw",
+    "withdrew": "withdraw", "withdrawn": "withdraw", "ate": "eat", "flew": "fly", "flown": "fly", "hit": "hit",
+    "shot": "shoot", "won't": "will", "winner": "win", "winners": "win", "loser": "lose", "losers": "lose", "slain": "slay", "killed": "kill", "dies": "die", "died": "die",
+}  # fmt: skip
+WORD = re.compile(r"[\w$£€]+(?:[.,'’&-][\w]+)*\.?")
+AFTER = {"in", "of", "since", "until", "by", "from", "to", "early", "late", "mid", "last", "next", "this"}
+ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")  # "11th" is 11
+_UNITS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()
+)
+_ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()
+)
+NUMBER_WORDS = {w: str(i) for words_ in (_UNITS, _ORDINALS) for i, w in enumerate(words_, 1)}
+SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
+
+
+def words(text: str) -> list[str]:
+    """The word tokens of text, keeping "U.S.", "$10.4", "al-Assad" and "6–2" whole."""
+    return WORD.findall(text.replace("’", "'").replace("–", "-"))
+
+
+def normal(word: str) -> str:
+    """A word as compared: lower case, no dots or possessive, currency signs dropped.
+
+    >>> [normal(w) for w in ("U.S.", "Lavrov's", "$10.4", "1,000")]
+    ['us', 'lavrov', '10.4', '1000']
+    """
+    w = word.lower().lstrip("$£€")
+    w = re.sub(r"'s?$", "", w)
+    if re.fullmatch(r"[\d,.]+", w):
+        w = w.rstrip(".")
+        return w.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", w) else w
+    return w.replace(".", "")
+
+
+def stem(word: str) -> str:
+    """A light stem: enough to match "proposed"/"proposal"/"proposes" and "won"/"wins", at most 6 letters.
+
+    >>> [stem(w) for w in ("proposed", "proposal", "discussing", "armies", "won", "wins", "agree", "agreed")]
+    ['propos', 'propos', 'discus', 'army', 'win', 'win', 'agre', 'agre']
+    """
+    w = normal(word)
+    w = IRREGULAR.get(w, w)
+    if not w.isalpha() or len(w) < 4:
+        return w
+    if len(w) == 4:
+        return w[:3] if w.endswith("s") and not w.endswith(("ss", "us", "is")) else w
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("al", ""), ("s", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= (3 if repl else 4):
+            w = w[: -len(suffix)] + repl
+            break
+    if w.endswith("e") and len(w) > 4:  # "agree" and "agreed", "release" and "released" meet
+        w = w[:-1]
+    return w[:6]
+
+
+def is_number(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
+def is_name(word: str, first: bool) -> bool:
+    """A capitalised word that names something; a sentence's first word only when it is no common opener."""
+    if not any(part[:1].isupper() for part in word.split("-")) or is_number(word):  # "al-Jubeir" too
+        return False
+    return not first or normal(word) not in OPENERS
+
+
+@dataclass(frozen=True)
+class Facts:
+    names: frozenset[str]  # normalised names ("lavrov", "us", "wimbledon")
+    numbers: frozenset[str]  # normalised numbers, amounts as plain values ("1650000000" for "$1.65 billion")
+    years: frozenset[int]
+    months: frozenset[int]
+    content: frozenset[str]  # stems of the other content words
+
+    @property
+    def hard(self) -> frozenset[str]:
+        """What must be stated for a claim to hold: names, numbers and years."""
+        return self.names | self.numbers
+
+
+def facts(text: str) -> Facts:
+    """The facts stated in text.
+
+    >>> f = facts("Lavrov met Kerry in New York on Sept. 27, 2015, and proposed a $1.65 billion deal.")
+    >>> sorted(f.names), sorted(f.numbers), sorted(f.years), sorted(f.months)
+    (['kerry', 'lavrov', 'new', 'york'], ['1650000000', '2015', '27'], [2015], [9])
+    >>> sorted(f.content)
+    ['deal', 'meet', 'propos']
+    """
+    names, numbers, content, years, months = set(), set(), set(), set(), set()
+    tokens = words(text)
+    alphabetic = [t for t in tokens if t.isalpha() and normal(t) not in STOPWORDS]
+    headline = len(alphabetic) >= 5 and sum(t[0].isupper() for t in alphabetic) >= 0.85 * len(alphabetic)
+    first = True
+    for i, tok in enumerate(tokens):
+        low = normal(tok)
+        nxt = normal(tokens[i + 1]) if i + 1 < len(tokens) else ""
+        prev = normal(tokens[i - 1]) if i else ""
+        if low in MONTHS and tok[:1].isupper() and (low not in ("may", "march") or nxt.isdigit() or prev in AFTER):
+            months.add(MONTHS[low])
+        elif is_number(tok):
+            value = _amount(ORDINAL.sub(r"\1", low), nxt)
+            numbers.add(value)
+            if re.fullmatch(r"(1[89]|20)\d\d", low):
+                years.add(int(low))
+        elif is_name(tok, first) and not headline and low not in SCALE:  # In A Headline Every Word Is Capital
+            names.add(low)
+        elif low not in STOPWORDS and low not in OPENERS and len(low) > 2 and low not in SCALE:
+            content.add(stem(low))
+        first = tok.endswith(".") and not re.fullmatch(r"(\w\.)+", tok) and low not in ("mr", "mrs", "dr", "st")
+    return Facts(frozenset(names), frozenset(numbers), frozenset(years), frozenset(months), frozenset(content))
+
+
+def _amount(number: str, unit: str) -> str:
+    """'1.65' followed by 'billion' -> '1650000000'; other numbers as they are."""
+    if unit in SCALE and re.fullmatch(r"\d+(\.\d+)?", number):
+        return f"{float(number) * SCALE[unit]:.0f}"
+    return number
+
+
+def vocabulary(text: str) -> frozenset[str]:
+    """Every normalised word and stem of text, its amounts, and numbers its words spell ("eleventh": "11").
+
+    >>> sorted(vocabulary("The eleventh season cost $6 million.") - {"the", "season", "cost", "seaso"})
+    ['11', '6', '6000000', 'eleven', 'eleventh', 'millio', 'million']
+    """
+    f = facts(text)
+    every = {normal(w) for w in words(text)}
+    every |= {NUMBER_WORDS[w] for w in every if w in NUMBER_WORDS} | {ORDINAL.sub(r"\1", w) for w in every}
+    every |= {MONTH_NAMES[MONTHS[w]] for w in every if w in MONTHS}  # "Sept." holds "september"
+    every |= {part for w in every if "-" in w for part in w.split("-") if part}  # "Russia-proposed" holds "proposed"
+    return frozenset(every | {stem(w) for w in every} | f.numbers | {str(y) for y in f.years})
+
+
+def date_facts(iso: str) -> tuple[set[int], set[int]]:
+    """(years, months) of an ISO date: what an article's date adds to its sentences' context."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-\d{2})?", iso or "")
+    return ({int(m[1])}, {int(m[2])}) if m else (set(), set())

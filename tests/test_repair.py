@@ -110,7 +110,7 @@ OLD_LEXICAL = [  # the lexical schema of 0.1
 def write_old_index(settings: Settings, roots) -> int:
     """What 0.1 wrote for these folders: ids from the folder's name and the file's path in it, no `path`
     or `folder` in the metadata, a lexical index without metadata, and the folders' paths remembered."""
-    from assistant.chunk import chunk_article
+    from assistant.chunk import CHUNKER_VERSION, chunk_article
     from assistant.read import make_article
 
     app = Assistant(settings, embedder=FakeEmbedder())
@@ -125,7 +125,7 @@ def write_old_index(settings: Settings, roots) -> int:
             old_id = hashlib.sha1(f"{root.name}/{source}".encode()).hexdigest()[:16]
             chunks = [
                 Chunk(**{**c.__dict__, "id": f"{old_id}:{c.index}", "article_id": old_id, "path": "", "folder": ""})
-                for c in chunk_article(article, 700, 150, chunker="v2:700/150")
+                for c in chunk_article(article, 700, 150, chunker=f"v{CHUNKER_VERSION}:700/150")
             ]
             old_meta = [{k: v for k, v in c.metadata().items() if k not in ("path", "folder")} for c in chunks]
             store.collection.add(ids=[c.id for c in chunks], documents=[c.text for c in chunks],

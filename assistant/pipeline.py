@@ -24,7 +24,7 @@ from .evidence import select_evidence
 from .index import Index
 from .ingest import IngestReport, Progress
 from .records import Answer, Evidence, Hit
-from .retrieve import CrossEncoderReranker, Filters, retrieve
+from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
 from .verify import check_answer, quote_answer
 
 MAX_QUESTION_CHARS = 2000
@@ -139,12 +139,17 @@ class Assistant:
         return self._reranker if path else None
 
     def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None, vector=None) -> list[Hit]:
+        """The passages for a question; filters that are not real dates, or that no article passes, are an
+        InputError (so that a typo in a filter is never answered "not in the articles")."""
         s = self.settings
-        return retrieve(
+        hits = retrieve(
             question, self.embedder, self.index.store, self.index.lexical, top_k=top_k or s.top_k,
             per_article=s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
-            filters=filters, candidates=s.candidates, reranker=self.reranker, vector=vector,
+            filters=check_filters(filters), candidates=s.candidates, reranker=self.reranker, vector=vector,
         )  # fmt: skip
+        if not hits and filters and not any(filters.admits(**a) for a in self.index.store.articles().values()):
+            raise InputError(f"no passage matches these filters ({filters}); widen or clear them")
+        return hits
 
     def evidence(self, question: str, hits: list[Hit]) -> list[Evidence]:
         """The sentences of the hits' articles that bear on the question, numbered for the model."""

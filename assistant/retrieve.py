@@ -21,6 +21,7 @@ local sentence-transformers CrossEncoder folder.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -54,16 +55,18 @@ class Filters:
 
     def accepts(self, hit: Hit) -> bool:
         c = hit.chunk
-        if self.outlet and self.outlet.lower() not in c.outlet.lower():
+        return self.admits(outlet=c.outlet, root=c.root, source=c.source, date=c.date)
+
+    def admits(self, outlet: str = "", root: str = "", source: str = "", date: str = "", **_) -> bool:
+        """Whether an article with these details passes (an article's stored metadata can be passed as is)."""
+        if self.outlet and self.outlet.lower() not in outlet.lower():
             return False
         if self.folder:
             folder = self.folder.strip("/")
-            if not (
-                c.root == folder or c.source.startswith(folder + "/") or f"{c.root}/{c.source}".startswith(folder + "/")
-            ):
+            if not (root == folder or source.startswith(folder + "/") or f"{root}/{source}".startswith(folder + "/")):
                 return False
         if self.date_from or self.date_to:
-            n = date_num(c.date) if c.date else 0
+            n = date_num(date) if date else 0
             if (
                 not n
                 or (self.date_from and n < date_num(self.date_from))
@@ -75,14 +78,42 @@ class Filters:
     def __bool__(self) -> bool:
         return any((self.date_from, self.date_to, self.outlet, self.folder))
 
+    def __str__(self) -> str:
+        """The filters as given: "from 2015-08-01, outlet 'Moscow'"."""
+        parts = [f"from {self.date_from}" if self.date_from else "", f"to {self.date_to}" if self.date_to else ""]
+        parts += [f"{name} {value!r}" for name, value in (("outlet", self.outlet), ("folder", self.folder)) if value]
+        return ", ".join(p for p in parts if p)
+
 
 def check_filters(filters: Filters) -> Filters:
-    """Refuse a date that is not YYYY-MM-DD, naming it."""
+    """Refuse a date that is not a real day written YYYY-MM-DD, and a range that ends before it starts.
+
+    >>> check_filters(Filters(date_to="2015-02-30"))
+    Traceback (most recent call last):
+    assistant.errors.InputError: --date-to '2015-02-30' is not a real date (day is out of range for month)
+    """
     for name in ("date_from", "date_to"):
         value = getattr(filters, name)
-        if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise InputError(f"--{name.replace('_', '-')} {value!r} is not a date like 2015-08-31")
+        if value and (problem := date_problem(value)):
+            raise InputError(f"--{name.replace('_', '-')} {value!r} {problem}")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InputError(f"--date-from {filters.date_from} is after --date-to {filters.date_to}; swap them")
     return filters
+
+
+def date_problem(value: str) -> str:
+    """What is wrong with a date, or '' for a real day written YYYY-MM-DD.
+
+    >>> date_problem("2015-08-31"), date_problem("31/08/2015"), date_problem("2015-13-45")
+    ('', 'is not a date like 2015-08-31', 'is not a real date (month must be in 1..12)')
+    """
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return "is not a date like 2015-08-31"
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        return f"is not a real date ({exc})"
+    return ""
 
 
 def date_num(iso: str) -> int:

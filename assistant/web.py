@@ -7,17 +7,20 @@ page). The evidence shows beside the chat as soon as it is chosen, then the
 answer streams in and its cited sentences are marked with their verdicts
 (cards.py makes that HTML); a card opens its whole article, read from the
 index only. Every piece of article and answer text is HTML-escaped before it
-reaches the page. The page offers no uploads.
+reaches the page. The page offers no uploads, and its server takes none
+(guard.py says what else of Gradio's it refuses).
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
 import re
+import socket
 
 from .cards import answer_text, article_html, chat_text, sources_html
-from .config import checked, flag_name
+from .config import checked, env_name, flag_name
 from .errors import AssistantError, ConfigError
 from .records import Answer
 from .retrieve import Filters, check_filters
@@ -153,7 +156,9 @@ def _plain(content) -> str:
 def build_ui(app):
     import gradio as gr
 
-    with gr.Blocks(title="assistant: ask the articles") as demo:
+    from .guard import Page
+
+    with Page(title="assistant: ask the articles") as demo:
         gr.Markdown("## Ask the articles\nAnswers come only from the indexed articles, with numbered sources.")
         notice = gr.HTML(status_html(app), elem_id="notice")
         with gr.Row():
@@ -215,25 +220,63 @@ def access(host: str, auth: str | None) -> tuple[tuple[str, str] | None, str]:
     credentials = tuple(auth.split(":", 1)) if auth else None
     warning = ""
     if host not in LOOPBACK and not credentials:
-        warning = f"Warning: serving on {host} without {flag_name('auth')}: anyone who can reach this machine can read the articles."
+        warning = (
+            f"Warning: serving on {host} without {flag_name('auth')}: anyone who can reach this machine can ask the "
+            "chat model questions (on this machine's CPU), read the articles' text through the answers, their "
+            "source cards and the article viewer (whole articles), see their titles, outlets, dates, file names "
+            "and folders, call the page's /ask API, and read error messages that say where the index lives; "
+            f"set {flag_name('auth')} USER:PASSWORD or {env_name('auth')} to ask for a login"
+        )
     return credentials, warning
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse, in one line, an address this machine cannot listen on (before anything says it is serving)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as the server (uvicorn) binds
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except socket.gaierror as exc:
+            raise ConfigError(f"cannot serve on {host}:{port} ({exc.strerror}); choose another --host") from None
+        except OSError as exc:
+            reason, advice = {
+                errno.EADDRNOTAVAIL: (
+                    "no network interface of this machine has that address",
+                    "--host, such as 127.0.0.1 or 0.0.0.0",
+                ),
+                errno.EADDRINUSE: ("the port is in use", "--port"),
+                errno.EACCES: ("not allowed: ports below 1024 need root", "--port"),
+            }.get(exc.errno, (exc.strerror or str(exc), "--port or --host"))
+            raise ConfigError(f"cannot serve on {host}:{port} ({reason}); choose another {advice}") from None
+
+
 def serve(app, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, warn=print, block: bool = True):
-    """Launch the page. Beyond loopback without --auth, warn loudly; never a share link, never uploads."""
+    """Launch the page. Beyond loopback without --auth, warn loudly; never a share link, never uploads.
+
+    Gradio's routes the page does not use are off or refused (guard.py): uploads (also `max_file_size` 0),
+    the run history kept in the browser, the traffic dashboard, the MCP server; with a login, no route answers
+    before it."""
+    from . import guard
+
     credentials, warning = access(host, auth)
+    check_address(host, port)
     if warning:
         warn(warning)
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=8)
-    warn(f"Serving the chat page on http://{host}:{port} (Ctrl+C stops it)")
     try:
         demo.launch(
             server_name=host, server_port=port, share=False, auth=credentials, css=CSS, head=HEAD,
-            prevent_thread_lock=not block, show_error=False, quiet=True, footer_links=[],
+            prevent_thread_lock=True, show_error=False, quiet=True, footer_links=[], max_file_size=0,
+            run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
+            app_kwargs={"middleware": [guard.middleware()]},
         )  # fmt: skip
     except OSError as exc:
         raise ConfigError(
             f"cannot serve on {host}:{port} ({_one_line(exc)}); choose another --port or --host"
         ) from None
+    warn(f"Serving the chat page on http://{host}:{port} (Ctrl+C stops it)")
+    if block:
+        demo.block_thread()
     return demo  # still serving when block=False: demo.close() stops it

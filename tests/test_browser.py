@@ -169,6 +169,31 @@ def test_article_text_is_shown_as_text_never_run(browser, fake_site):
     only_loopback(requests)
 
 
+def test_behind_a_login_the_page_answers_and_takes_no_file(browser, fake_site):
+    app, generator, _ = fake_site
+    generator.enqueue(COALITION + ".", "What did Kerry say about the coalition?", "Kerry agreed with Lavrov.")
+    port = free_port()
+    demo = web.serve(app, port=port, auth="ann:s3cret", block=False, warn=lambda m: None)
+    try:
+        requests: list[str] = []
+        page = open_page(browser, f"http://127.0.0.1:{port}/", requests)
+        fields = page.locator("input")
+        fields.nth(0).fill("ann")
+        fields.nth(1).fill("s3cret")
+        page.get_by_role("button").first.click()
+        ask(page, "What did Lavrov propose?")
+        page.wait_for_function(f"document.querySelector('#chat').innerText.includes({COALITION!r})", timeout=30000)
+        ask(page, "And Kerry?")  # a follow-up: the page sends its history, as the browser holds it
+        page.wait_for_function("document.querySelector('#sources').innerText.includes('Searched for:')", timeout=30000)
+        assert "Kerry agreed with Lavrov" in bot_text(page)
+        upload = """async () => { const form = new FormData(); form.append('files', new Blob(['x'.repeat(1000)]), 'a.txt');
+                     const r = await fetch('gradio_api/upload', {method: 'POST', body: form}); return r.status; }"""
+        assert page.evaluate(upload) == 403  # logged in, from the page itself: still refused
+        only_loopback(requests)
+    finally:
+        demo.close()
+
+
 def test_a_second_user_sees_that_the_model_is_busy(browser, fake_site):
     app, generator, url = fake_site
     generator.enqueue(" ".join(["Lavrov spoke at length."] * 12), COALITION + ".")

@@ -68,6 +68,9 @@ def test_status_lists_what_is_indexed(run):
         (["--top-k", "99", "status"], "top_k (--top-k, ASSISTANT_TOP_K) = 99 is out of range"),
         (["ask", ""], "the question is empty"),
         (["ask", "--date-from", "May 2015", "q?"], "--date-from 'May 2015' is not a date"),
+        (["ask", "--date-from", "2015-13-45", "q?"], "--date-from '2015-13-45' is not a real date"),
+        (["ask", "--date-to", "2015-02-30", "q?"], "--date-to '2015-02-30' is not a real date"),
+        (["ask", "--date-from", "2015-09-01", "--date-to", "2015-08-01", "q?"], "2015-09-01 is after --date-to"),
         (["ingest", "/no/such/folder"], "/no/such/folder does not exist"),
     ],
 )
@@ -115,6 +118,15 @@ def test_ask_filters_restrict_the_passages(run):
     assert ask("--outlet", "moscow times") == {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}
     assert ask("--date-from", "2015-09-01") == {"002_1a1649f577231cd8.txt"}
     assert ask("--date-to", "2015-06-01") == {"004_5ea01524ddc3fb62.txt"}
+
+
+@pytest.mark.parametrize("filters", [["--outlet", "Reuters"], ["--folder", "sport"], ["--date-from", "2016-01-01"]])
+def test_filters_that_match_no_article_say_so_in_one_line(run, generator, filters):
+    run("ingest")
+    result = run("ask", *filters, "What did Lavrov say?")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert result.output.startswith("Error: no passage matches these filters (") and "widen or clear" in result.output
+    assert "do not contain" not in result.output and generator.calls == 0
 
 
 @pytest.mark.parametrize("content", ["{not json", '[{"role": "robot", "content": "hi"}]'])

@@ -69,6 +69,22 @@ def test_a_bad_date_is_named():
         check_filters(Filters(date_from="5 Aug"))
 
 
+IMPOSSIBLE = [
+    ({"date_from": "2015-13-45"}, "--date-from '2015-13-45' is not a real date (month must be in 1..12)"),
+    ({"date_to": "2015-02-30"}, "--date-to '2015-02-30' is not a real date (day is out of range for month)"),
+    ({"date_from": "2015-09-01", "date_to": "2015-08-01"}, "--date-from 2015-09-01 is after --date-to 2015-08-01"),
+]
+
+
+@pytest.mark.parametrize("given, message", IMPOSSIBLE)
+def test_impossible_dates_and_reversed_ranges_are_refused_where_retrieval_happens(newsroom, given, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        check_filters(Filters(**given))
+    with pytest.raises(InputError, match=re.escape(message)):  # a library caller who skips check_filters too
+        newsroom.retrieve("What did the spokesman tell reporters?", Filters(**given))
+    assert check_filters(Filters(date_from="2016-02-29", date_to="2016-02-29"))  # a leap day; a one-day range
+
+
 # --- retrieve() with a fake store and lexical index -----------------------------
 
 
@@ -222,4 +238,14 @@ def test_filters_on_the_real_stores(newsroom):
     assert sources(outlet="sports weekly") == {"sport/rain.txt"}
     assert sources(folder="world") == {f"world/talks{i}.txt" for i in range(8)}
     assert sources(folder="news/sport") == {"sport/rain.txt"}
-    assert sources(outlet="Nobody") == set()
+
+
+@pytest.mark.parametrize(
+    "given, shown",
+    [({"outlet": "Nobody"}, "outlet 'Nobody'"), ({"folder": "news/weather"}, "folder 'news/weather'"),
+     ({"date_from": "2016-06-01", "outlet": "sports"}, "from 2016-06-01, outlet 'sports'")],
+)  # fmt: skip
+def test_filters_that_no_article_passes_say_so_rather_than_find_nothing(newsroom, given, shown):
+    with pytest.raises(InputError, match=re.escape(f"no passage matches these filters ({shown}); widen or clear")):
+        newsroom.retrieve("What did Rathke tell reporters about the talks?", Filters(**given))
+    assert newsroom.retrieve("What did Rathke tell reporters about the talks?", Filters(outlet="sports"))

@@ -6,6 +6,7 @@ loopback port) over an Assistant with the fakes from conftest.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -13,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 
+import httpx
 import pytest
 
 from assistant import web
@@ -160,11 +162,15 @@ def test_the_page_builds_without_a_server_and_offers_no_upload(app):
     assert [d.api_name for d in public] == ["ask"]
 
 
-def test_access_warns_beyond_loopback_without_a_login():
+def test_access_warns_beyond_loopback_without_a_login_and_names_what_is_open():
     assert web.access("127.0.0.1", None) == (None, "")
     assert web.access("localhost", None) == (None, "")
     login, warning = web.access("0.0.0.0", None)
-    assert login is None and "without --auth" in warning and "0.0.0.0" in warning
+    assert login is None and "without --auth" in warning and "0.0.0.0" in warning and "\n" not in warning
+    for exposed in ("ask the chat model", "answers", "source cards", "article viewer", "whole articles",
+                    "titles, outlets, dates", "file names and folders", "/ask API", "where the index lives",
+                    "--auth USER:PASSWORD", "ASSISTANT_AUTH"):  # fmt: skip
+        assert exposed in warning, exposed
     assert web.access("192.168.1.5", "ann:pa:ss") == (("ann", "pa:ss"), "")
     for bad in ("annpass", ":pass", "ann:"):
         with pytest.raises(ConfigError, match="USER:PASSWORD"):
@@ -202,6 +208,123 @@ def test_a_login_is_required_when_auth_is_given_and_share_is_never_on(app, monke
         demo.close()
 
 
+def logged_in(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=10)
+    assert client.post("/login", data={"username": "ann", "password": "s3cret"}).status_code == 200
+    return client
+
+
+@pytest.mark.parametrize("auth", [None, "ann:s3cret"])
+def test_uploads_are_refused_with_and_without_a_login(app, auth, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))  # where Gradio writes what it is sent
+    monkeypatch.setenv("GRADIO_RUN_HISTORY", "True")  # Gradio's variable cannot turn on what serve() turns off
+    port = free_port()
+    demo = web.serve(app, port=port, auth=auth, block=False, warn=lambda m: None)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        client = logged_in(base) if auth else httpx.Client(base_url=base, timeout=10)
+        files = {"files": ("big.bin", b"x" * 1_000_000), "video": ("v.mp4", b"x" * 1000)}
+        for route in ("/gradio_api/upload", "/gradio_api/upload?upload_id=abc", "/gradio_api/process_recording"):
+            refused = client.post(route, files=files)
+            assert refused.status_code == 403 and refused.json() == {"detail": "this page takes no files"}, route
+        assert client.get("/gradio_api/upload_progress", params={"upload_id": "abc"}).status_code == 403
+        refused = client.get("/gradio_api/deep_link", params={"session_hash": "abc"})  # it would write the state
+        assert refused.status_code == 403 and refused.json() == {"detail": "this page makes no deep links"}
+        assert not [p for p in (tmp_path / "gradio").rglob("*") if p.is_file()]  # nothing written
+        config = client.get("/config").json()
+        assert config["max_file_size"] == 0 and config["run_history"] is False  # nor kept in the browser
+        assert client.get("/monitoring/summary").status_code == 403  # Gradio's traffic dashboard is off
+        if auth:
+            assert httpx.post(base + "/gradio_api/upload", files=files).status_code == 403  # logged in or not
+    finally:
+        demo.close()
+
+
+def test_with_a_login_gradio_routes_answer_only_after_it(app):
+    port = free_port()
+    demo = web.serve(app, port=port, auth="ann:s3cret", block=False, warn=lambda m: None)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        anonymous = httpx.Client(base_url=base, timeout=10)
+        for method, path in [("GET", "/gradio_api/heartbeat/anything"), ("GET", "/gradio_api/heartbeat/x%2F..%2Fy"),
+                             ("GET", "/gradio_api/info"), ("POST", "/gradio_api/cancel"),
+                             ("POST", "/gradio_api/reset"), ("POST", "/gradio_api/stream/1/close")]:  # fmt: skip
+            with anonymous.stream(method, path, json={"session_hash": "s", "fn_index": 0, "event_id": "e"}) as r:
+                assert r.status_code == 401 and "event-stream" not in r.headers.get("content-type", ""), path
+        assert anonymous.get("/").status_code == 200  # the login page itself
+        assert anonymous.get("/gradio_api/startup-events").json() is False  # launch() ran it; now it does nothing
+        with logged_in(base).stream("GET", "/gradio_api/heartbeat/anything") as r:
+            assert r.status_code == 200 and next(r.iter_lines()) == "data: ALIVE"
+    finally:
+        demo.close()
+
+
+def call_ask(client: httpx.Client, data: list) -> tuple[str, object]:
+    """(last event, its data) of one call of the page's /ask API."""
+    event_id = client.post("/gradio_api/call/ask", json={"data": data}).json()["event_id"]
+    lines = client.get(f"/gradio_api/call/ask/{event_id}").text.splitlines()
+    event = [line[len("event: ") :] for line in lines if line.startswith("event: ")][-1]
+    return event, json.loads([line[len("data: ") :] for line in lines if line.startswith("data: ")][-1])
+
+
+FILE = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
+
+
+@pytest.mark.parametrize(
+    "history, said",
+    [
+        ("not a list", "the chat history must be a list of messages"),
+        ([1, 2], "message 1 of the chat history is not"),
+        ([{"foo": 1}], "message 1 of the chat history has no role"),
+        ([{"role": "user", "content": "hi"}, {"role": "robot", "content": "x"}], "message 2 of the chat history has"),
+        ([{"role": "user", "content": {"path": "/etc/passwd"}}], "message 1 of the chat history is not text"),
+        ([{"role": "user", "content": [{"type": "file", "file": FILE}]}], "message 1 of the chat history is not text"),
+        ([{"role": "user", "content": [{"type": "text"}]}], "message 1 of the chat history is not text"),
+    ],
+)
+def test_a_malformed_history_sent_to_the_api_gets_one_line_back_and_logs_nothing(app, capfd, history, said):
+    port = free_port()
+    demo = web.serve(app, port=port, block=False, warn=lambda m: None)
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        event, data = call_ask(client, ["What did Lavrov propose?", history, "", "", "", ""])
+        assert event == "error" and said in data["error"] and "\n" not in data["error"]
+        event, data = call_ask(client, ["What did Lavrov propose?"])
+        assert event == "error" and data["error"].startswith("/ask takes 6 values") and "\n" not in data["error"]
+        good = [
+            {"role": "user", "content": "Who?"},
+            {"role": "assistant", "content": [{"type": "text", "text": "Him."}]},
+        ]
+        assert call_ask(client, ["What did Lavrov propose?", good, "", "", "", ""])[0] == "complete"
+    finally:
+        demo.close()
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.err + logged.out and "ValidationError" not in logged.err + logged.out
+
+
+def test_an_address_this_machine_lacks_or_a_busy_port_is_said_in_one_line_before_anything_else(app, monkeypatch):
+    from click.testing import CliRunner
+
+    from assistant import cli
+
+    monkeypatch.setattr(cli, "assistant_from", lambda ctx: app)
+    port = free_port()
+    for auth in ([], ["--auth", "ann:s3cret"]):
+        result = CliRunner().invoke(cli.cli, ["serve", "--host", "8.8.8.8", "--port", str(port), *auth])
+        assert result.exit_code == 1 and result.output.splitlines() == [
+            f"Error: cannot serve on 8.8.8.8:{port} (no network interface of this machine has that address); "
+            "choose another --host, such as 127.0.0.1 or 0.0.0.0"
+        ]
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        result = CliRunner().invoke(cli.cli, ["serve", "--host", "0.0.0.0", "--port", str(busy)])
+    assert result.exit_code == 1 and result.output.splitlines() == [
+        f"Error: cannot serve on 0.0.0.0:{busy} (the port is in use); choose another --port"
+    ]
+
+
 def test_the_open_page_serves_no_file_outside_its_own_assets(app, corpus):
     port = free_port()
     demo = web.serve(app, port=port, block=False, warn=lambda m: None)
@@ -211,6 +334,11 @@ def test_the_open_page_serves_no_file_outside_its_own_assets(app, corpus):
         article = corpus / "003_e5eb417d42e88fd9.txt"
         for path in ("/etc/passwd", "../../etc/passwd", str(article), "articles/003_e5eb417d42e88fd9.txt"):
             assert get(f"{base}/gradio_api/file={path}") in (403, 404), path
+        for url in ("https://example.com/a.png", "http://93.184.215.14/", "https://example.com/x"):  # no proxy
+            for route in ("/gradio_api/file=", "/gradio_api/file/"):
+                fetched = httpx.get(base + route + url, timeout=10)
+                assert fetched.status_code == 403, url
+                assert fetched.json() == {"detail": "this page fetches nothing from other hosts"}, url
     finally:
         demo.close()
 
@@ -229,12 +357,12 @@ def test_serve_from_the_command_line_warns_beyond_loopback_and_never_shares(app,
 
     from assistant import cli
 
-    launched = []
+    launched, port = [], free_port()
     monkeypatch.setattr(cli, "assistant_from", lambda ctx: app)
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.append(kw))
-    result = CliRunner().invoke(cli.cli, ["serve", "--host", "0.0.0.0", "--port", "8123"])
+    result = CliRunner().invoke(cli.cli, ["serve", "--host", "0.0.0.0", "--port", str(port)])
     assert result.exit_code == 0 and "0.0.0.0 without --auth" in result.output
-    assert launched[-1]["server_name"] == "0.0.0.0" and launched[-1]["server_port"] == 8123
+    assert launched[-1]["server_name"] == "0.0.0.0" and launched[-1]["server_port"] == port
     assert launched[-1]["share"] is False and launched[-1]["auth"] is None
     result = CliRunner().invoke(cli.cli, ["serve", "--host", "0.0.0.0", "--auth", "ann:s3cret"])
     assert result.exit_code == 0 and "without --auth" not in result.output
@@ -252,3 +380,21 @@ def test_the_page_filters_restrict_the_sources(app, generator):
     *_, (history, sources) = web.respond(app, "What did Lavrov say?", [], date_from="2015-08-01", outlet="Moscow Times")
     shown = set(re.findall(r"\d{3}_[0-9a-f]{16}\.txt", sources))
     assert shown and shown <= {"000_e58004681a8f09c0.txt", "003_e5eb417d42e88fd9.txt"}  # Moscow Times, August on
+
+
+@pytest.mark.parametrize(
+    "filters, said",
+    [
+        ({"date_from": "2015-13-45"}, "⚠ --date-from '2015-13-45' is not a real date (month must be in 1..12)"),
+        ({"date_to": " 2015-02-30 "}, "⚠ --date-to '2015-02-30' is not a real date (day is out of range for month)"),
+        (
+            {"date_from": "2015-09-01", "date_to": "2015-08-01"},
+            "⚠ --date-from 2015-09-01 is after --date-to 2015-08-01",
+        ),
+        ({"outlet": "Reuters"}, "⚠ no passage matches these filters (outlet 'Reuters'); widen or clear them"),
+        ({"folder": "sport", "date_to": "2015-06-01"}, "⚠ no passage matches these filters (to 2015-06-01, folder"),
+    ],
+)
+def test_the_page_refuses_impossible_filters_and_says_when_none_matches(app, generator, filters, said):
+    reply = last_reply(web.respond(app, "What did Lavrov say?", [], **filters))
+    assert reply.startswith(web.chat_text(said)) and "\n" not in reply and generator.calls == 0

@@ -42,7 +42,10 @@ def writable(folder: Path) -> bool:
     """Whether this process can write the index folder and the databases in it (a folder not made yet: yes)."""
     if not folder.exists():
         return True
-    files = [f for f in folder.iterdir() if f.suffix in (".sqlite", ".sqlite3")]
+    try:
+        files = [f for f in folder.iterdir() if f.suffix in (".sqlite", ".sqlite3")]
+    except OSError:  # cannot even be listed: copying it will say so
+        return False
     return all(os.access(f, os.W_OK) for f in [folder, *files])
 
 

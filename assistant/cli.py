@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -88,33 +89,75 @@ def make_filters(kwargs):
               help="Remove articles whose files are gone from the folders given.")  # fmt: skip
 @click.option("--sync", is_flag=True,
               help="Read no folders: bring the lexical (BM25) index in step with the store, e.g. a Chroma server.")  # fmt: skip
+@click.option("--rebuild", is_flag=True,
+              help="Re-embed every indexed article from the text the index holds (after changing the embedding "
+                   "model or --embed-precision); then read PATHS, if given.")  # fmt: skip
 @click.pass_context
-def ingest(ctx, paths, prune, sync):
-    """Index the articles in PATHS (default: the corpus folder, articles/)."""
+def ingest(ctx, paths, prune, sync, rebuild):
+    """Index the articles in PATHS, folders or files (default: the corpus folder, articles/).
+
+    It first repairs what the index lost (see `assistant status`), for every folder it holds."""
     app = assistant_from(ctx)
     if sync:
-        refreshed, dropped = app.index.sync()
+        refreshed, dropped, notes = app.index.sync()
+        tell(notes)
         click.echo(f"lexical index in step with the store: {refreshed} articles refreshed, {dropped} dropped")
         return
-    bar = None
-
-    def progress(done, total, what):
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="Embedding chunks", file=sys.stderr)
-            bar.__enter__()
-        bar.update(done - bar.pos)
-
-    try:
+    with progress_bar() as progress:
+        if rebuild:
+            report = app.rebuild(progress=progress)
+            tell(report.notes)
+            click.echo(f"{report.chunks} chunks embedded in {report.seconds:.1f}s")
+            if not paths:
+                return
         report = app.ingest(list(paths) or None, prune=prune, progress=progress)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+    tell(report.notes)
     for skipped in report.skipped:
         click.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
     for dup, kept in report.duplicates:
         click.echo(f"duplicate {dup}: same text as {kept}, indexed once", err=True)
     click.echo(report.summary())
+
+
+def tell(notes: list[str]) -> None:
+    for note in notes:
+        click.echo(note, err=True)
+
+
+@contextmanager
+def progress_bar():
+    """A progress(done, total, what) for the library; a new bar for each new run of writes."""
+    bar = None
+
+    def progress(done, total, what):
+        nonlocal bar
+        if bar is None or bar.length != total or done < bar.pos:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+            bar = click.progressbar(length=total, label="Embedding chunks", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def forget(ctx, paths):
+    """Remove from the index the articles of PATHS (folders or files), e.g. a folder moved or deleted.
+
+    The files themselves are not touched. `assistant status` lists the folders the index holds."""
+    from .walk import resolve
+
+    app = assistant_from(ctx)
+    for path in paths:
+        removed = app.forget(path)
+        click.echo(f"forgot {resolve(path)}: {removed} articles removed")
 
 
 @cli.command()
@@ -237,13 +280,21 @@ def models_command(ctx):
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def status(ctx, as_json):
-    """What is indexed: articles, chunks, models, store path."""
+    """What is indexed: articles, chunks, models, store path, each folder (flagged when gone), and what is
+    out of step (repaired by `assistant ingest`)."""
     info = assistant_from(ctx).status()
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
+    folders, problems = info.pop("folders"), info.pop("problems")
     for key, value in info.items():
-        click.echo(f"{key.replace('_', ' ')}: {', '.join(value) if isinstance(value, list) else value}")
+        click.echo(f"{key.replace('_', ' ')}: {value}")
+    click.echo("folders:" if folders else "folders: none")
+    for f in folders:
+        gone = f" (gone: `assistant forget {f['path']}` removes them)" if f["gone"] else ""
+        click.echo(f"  {f['path']}: {f['articles']} articles{gone}")
+    for problem in problems:
+        click.echo(f"! {problem}")
 
 
 main = cli

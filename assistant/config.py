@@ -20,11 +20,13 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = Path(str(files("assistant") / "data"))  # prompts/ and models.txt, as the wheel carries them
 TYPES = {"str": str, "int": int, "float": float, "bool": bool, "Path": Path}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -33,6 +35,24 @@ def default_cache() -> Path:
     """~/.cache/assistant (or under $XDG_CACHE_HOME)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "assistant"
+
+
+def checkout() -> Path | None:
+    """The source checkout this package runs from (an editable install), or None for an installed tool."""
+    return PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "prompts").is_dir() else None
+
+
+def default_store() -> Path:
+    """index/ in a checkout; an installed tool's in the user's data folder: ~/.local/share/assistant/index
+    (or under $XDG_DATA_HOME), never beside its code in site-packages."""
+    if checkout():
+        return PROJECT_ROOT / "index"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "assistant" / "index"
+
+
+def default_corpus() -> Path:
+    """articles/ of the checkout; for an installed tool, articles/ in the folder it runs in."""
+    return PROJECT_ROOT / "articles" if checkout() else Path("articles")
 
 
 def setting(default, help: str, lo=None, hi=None, choices=None, form=None, shown=None):
@@ -48,18 +68,20 @@ def setting(default, help: str, lo=None, hi=None, choices=None, form=None, shown
 class Settings:
     # Where things live
     store_path: Path = setting(
-        PROJECT_ROOT / "index", "Where the Chroma store and the lexical index live.", shown="`index/`"
-    )
+        default_store, "Where the Chroma store and the lexical index live.",
+        shown="`index/` in a checkout, else `~/.local/share/assistant/index`",
+    )  # fmt: skip
     corpus_path: Path = setting(
-        PROJECT_ROOT / "articles", "What `assistant ingest` reads when given no folder.", shown="`articles/`"
-    )
+        default_corpus, "What `assistant ingest` reads when given no folder.",
+        shown="`articles/` of the checkout (installed: of the current folder)",
+    )  # fmt: skip
     collection: str = setting("articles", "Name of the Chroma collection.")
     chroma_url: str = setting("", "A Chroma server (http://host:8000) instead of the local store.")
     cache_dir: Path = setting(
         default_cache, "Where split model parts are joined into one GGUF file.", shown="`~/.cache/assistant`"
     )
-    catalogue: Path = setting(PROJECT_ROOT / "models.txt", "The models catalogue.", shown="`models.txt`")
-    prompts_dir: Path = setting(PROJECT_ROOT / "prompts", "Folder of the prompt templates.", shown="`prompts/`")
+    catalogue: Path = setting(SHIPPED / "models.txt", "The models catalogue.", shown="`models.txt`")
+    prompts_dir: Path = setting(SHIPPED / "prompts", "Folder of the prompt templates.", shown="`prompts/`")
     # Ingestion
     chunk_size: int = setting(
         700, "Passage length in characters (sentence-aligned; a section heading opens a new passage).", 100, 4000
@@ -85,7 +107,7 @@ class Settings:
     embed_model: str = setting("", "Embedding model: a name from models.txt or a folder; empty: the first listed.")
     embed_precision: str = setting(
         "float32", "int8 embeds ~1.4x faster with the same dev-set recall; an index keeps the precision it was "
-        "built with.", choices=("float32", "int8"),
+        "built with: `assistant ingest --rebuild` re-embeds it.", choices=("float32", "int8"),
     )  # fmt: skip
     llm_url: str = setting("", "An OpenAI-compatible model server (http://host:8001/v1) instead of the local GGUF.")
     llm_model: str = setting("", "Model name sent to the model server; empty lets the server use its own.")

@@ -2,7 +2,7 @@
 
 `Index(settings, embedding_model)` opens the Chroma store (a local folder or a
 server) and this client's lexical (BM25) index on first use, and keeps them
-fresh and in step with what other processes write:
+fresh, in step with each other and with what other processes write:
 
 - Local store: Chroma's local mode caches index state per process, so when
   another process has announced a write (the `written` file in the index
@@ -12,14 +12,19 @@ fresh and in step with what other processes write:
   server's text. Before each use it compares the collection's `written`
   stamp with the stamp it last caught up to and, when another client wrote,
   re-reads only the articles whose sha256 or chunk count changed.
-- `ingest` writes through ingest.py and announces its writes at most every
-  `announce_every_s` seconds while it runs and once at its end, so other
-  clients reopen or rescan that often, not once per group written.
-- A vector index Chroma can no longer read is rebuilt by the next `ingest`
-  from every folder the lexical index remembers.
+- `ingest` first repairs (repair.py): a file SQLite or Chroma cannot read is
+  set aside and its store restored from the other; articles one store lost
+  are restored from the other; an index from 0.1 gets its paths. Then it
+  reads the folders (ingest.py) and announces its writes at most every
+  `announce_every_s` seconds and once at its end, so other clients reopen or
+  rescan that often, not once per group written.
+- A read-only index folder is read from a temporary copy (location.py);
+  writing to it is refused in one line.
+- `rebuild` re-embeds every article the index holds (a new embedding model
+  or precision); `forget` removes what came from a folder or file.
 - `article(id)` stitches an article back together from its stored chunks.
 
-It embeds nothing itself: `ingest` is handed the function that embeds.
+It embeds nothing itself: `ingest` and `rebuild` are handed the function that embeds.
 """
 
 from __future__ import annotations
@@ -30,12 +35,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from . import folders, repair
 from .chunk import stitch
 from .config import Settings
 from .errors import DamagedIndexError, InputError
-from .ingest import Embed, IngestReport, Progress, ingest_folders
+from .ingest import Embed, IngestReport, Progress, by_article, distinct_roots, ingest_folders, write_articles
 from .lexical import LexicalIndex
-from .store import ChromaStore, open_client
+from .location import check_folder, open_client, read_only_error, working_folder, writable
+from .store import ChromaStore
 
 
 class Index:
@@ -43,9 +50,11 @@ class Index:
         self.settings = settings
         self.embedding_model = embedding_model
         self.announce_every_s = announce_every_s
+        self._where: tuple[Path, bool] | None = None  # (the folder opened, whether it is a read-only copy)
         self._store: ChromaStore | None = None
         self._store_seen = 0  # the local `written` stamp the store was last opened at
         self._lexical: LexicalIndex | None = None
+        self._lexical_checked = False
         self._store_lock = threading.Lock()
         self._lexical_lock = threading.Lock()
         self._sync_lock = threading.Lock()
@@ -53,15 +62,30 @@ class Index:
 
     # --- the two stores, fresh ------------------------------------------------
     @property
+    def folder(self) -> Path:
+        """The folder the stores are opened from: the index folder, or a temporary copy of a read-only one."""
+        if self._where is None:
+            self._where = working_folder(Path(self.settings.store_path))
+        return self._where[0]
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the index folder cannot be written (it is then read from a temporary copy)."""
+        if self._where is None:
+            check_folder(Path(self.settings.store_path))
+            return not writable(Path(self.settings.store_path))  # decided without copying anything
+        return self._where[1]
+
+    @property
     def store(self) -> ChromaStore:
         """The vector store: one object for the life of the Index, reopened in place when another process
         has written the local index since it was opened."""
         with self._store_lock:
             stamp = self._local_stamp()  # read before opening: a write after it shows as a change later
             if self._store is None:
-                s = self.settings
+                s, folder = self.settings, self.folder
                 self._store = ChromaStore(
-                    lambda: open_client(s.store_path, s.chroma_url), s.collection, self.embedding_model,
+                    lambda: open_client(folder, s.chroma_url), s.collection, self.embedding_model,
                     s.chroma_url or str(s.store_path),
                 )  # fmt: skip
             elif stamp != self._store_seen:
@@ -71,50 +95,67 @@ class Index:
 
     @property
     def lexical(self) -> LexicalIndex:
-        """The BM25 index; with a Chroma server, this client's own copy, caught up whenever the server changed."""
-        lexical = self._open_lexical()
+        """The BM25 index; with a Chroma server, this client's own copy, caught up whenever the server changed.
+        A lexical index found empty beside a full store (its file was deleted) is rebuilt from the store."""
+        lexical = self.open_lexical()
         if self.settings.chroma_url:
             with self._sync_lock:
                 stamp = self.store.written_stamp()
                 if stamp != lexical.synced:
                     self._catch_up(lexical, stamp)
+        elif not self._lexical_checked:
+            self._lexical_checked = True
+            if lexical.rows() == 0 and self.store.count() > 0:
+                self.catch_up()
         return lexical
 
-    def _open_lexical(self) -> LexicalIndex:
+    def lexical_path(self) -> Path:
         s = self.settings
+        server = urlparse(s.chroma_url)
+        where = f".{server.hostname}_{server.port or 8000}" if s.chroma_url else ""
+        return self.folder / f"{s.collection}{where}.bm25.sqlite"
+
+    def open_lexical(self) -> LexicalIndex:
+        """The lexical index as it is: no catching up."""
         with self._lexical_lock:
             if self._lexical is None:
-                server = urlparse(s.chroma_url)
-                where = f".{server.hostname}_{server.port or 8000}" if s.chroma_url else ""
-                self._lexical = LexicalIndex(Path(s.store_path) / f"{s.collection}{where}.bm25.sqlite")
+                self._lexical = LexicalIndex(self.lexical_path())
         return self._lexical
 
-    def sync(self) -> tuple[int, int]:
-        """Rebuild the lexical index from the store's text where they differ: (refreshed, dropped)."""
+    def remembered(self) -> list[Path]:
+        """The folders and files ever ingested (and not forgotten)."""
+        return [Path(r) for r in self.open_lexical().roots]
+
+    def sync(self) -> tuple[int, int, list[str]]:
+        """Rebuild the lexical index from the store's text where they differ: (refreshed, dropped, notes)."""
+        self._writable()
+        notes: list[str] = []
+        lexical = repair.lexical_or_set_aside(self, notes)
         with self._sync_lock:
             stamp = self.store.written_stamp() if self.settings.chroma_url else ""
-            return self._catch_up(self._open_lexical(), stamp)
+            refreshed, dropped = self._catch_up(lexical, stamp)
+        return refreshed, dropped, notes + repair.restored_lexical(refreshed)
 
-    def _catch_up(self, lexical: LexicalIndex, stamp: str) -> tuple[int, int]:
-        """Make the lexical index hold exactly the store's articles (one scan of the store's metadata)."""
-        store = self.store
-        stored = store.articles()
-        have = lexical.signatures()
-        stale = [aid for aid, a in stored.items() if have.get(aid) != (a["sha256"], a["stored"])]
-        gone = [aid for aid in have if aid not in stored]
-        lexical.delete_articles(gone)
-        for i in range(0, len(stale), 200):
-            lexical.add(store.chunks_of(stale[i : i + 200]))
+    def catch_up(self, stored: dict | None = None) -> int:
+        """Make the lexical index hold exactly the store's articles (`stored`: store.articles(), if just read);
+        returns how many articles it refreshed."""
+        with self._sync_lock:
+            stamp = self.store.written_stamp() if self.settings.chroma_url else ""
+            return self._catch_up(self.open_lexical(), stamp, stored)[0]
+
+    def _catch_up(self, lexical: LexicalIndex, stamp: str, stored: dict | None = None) -> tuple[int, int]:
+        found = repair.restore_lexical(self.store, lexical, self.store.articles() if stored is None else stored)
         lexical.synced = stamp
-        return len(stale), len(gone)
+        return found
 
     # --- telling other processes ------------------------------------------------
     def _stamp_file(self) -> Path:
         return Path(self.settings.store_path) / "written"
 
     def _local_stamp(self) -> int:
-        """When a process last announced a write to the local index (0 with a server: nothing to reopen)."""
-        if self.settings.chroma_url:
+        """When a process last announced a write to the local index (0 with a server, or a read-only copy:
+        nothing to reopen)."""
+        if self.settings.chroma_url or self.read_only:
             return 0
         try:
             return self._stamp_file().stat().st_mtime_ns
@@ -135,12 +176,13 @@ class Index:
 
     # --- the work ---------------------------------------------------------------
     def ingest(self, roots: list[Path], embed: Embed, prune: bool = True, progress: Progress | None = None):
-        """Bring the index in step with these folders (see ingest.py); embed(texts) is called only for
-        articles that changed. A vector index Chroma cannot read is rebuilt from every folder it held."""
-        roots = [Path(r) for r in roots]
+        """Repair what either store lost, then bring the index in step with these folders (see ingest.py);
+        embed(texts) is called only for articles that changed or are restored."""
         for root in roots:
-            if not root.exists():
-                raise InputError(f"{root} does not exist; give a folder of .txt, .md or .html articles")
+            if not Path(root).exists():
+                raise InputError(folders.missing(self, Path(root)))
+        self._writable()
+        roots = distinct_roots(roots)
 
         def written(done, total, what):
             if time.monotonic() - self._announced >= self.announce_every_s:
@@ -150,33 +192,54 @@ class Index:
 
         self._announced = time.monotonic()
         try:
-            self._open_lexical().remember_roots(roots)
+            notes, again, stored = repair.mend(self, embed, written, roots)
+            self.open_lexical().remember_roots(roots)
             try:
-                return self._ingest(roots, embed, prune, written)
-            except DamagedIndexError:
+                report = self._ingest(roots + again, stored, embed, prune, written)
+            except DamagedIndexError:  # met while writing: Chroma could not replay its log (chroma-core/chroma#7678)
                 if self.settings.chroma_url:
                     raise  # a server's files are the server's to mend
-                return self._rebuild(roots, embed, prune, written)
+                notes.append(repair.set_aside_store(self))
+                more, again, stored = repair.mend(self, embed, written, roots)
+                report = self._ingest(roots + self.remembered(), stored, embed, prune, written)
+                notes += more
+            report.notes = notes + folders.gone(self)
+            return report
         finally:
             self.announce()
 
-    def _ingest(self, roots: list[Path], embed: Embed, prune: bool, progress: Progress) -> IngestReport:
+    def _ingest(self, roots: list[Path], stored: dict, embed: Embed, prune: bool, progress: Progress) -> IngestReport:
         s = self.settings
         return ingest_folders(
-            roots, self.store, self.lexical, embed, s.chunk_size, s.chunk_overlap, int(s.max_file_mb * 1e6),
-            prune=prune, progress=progress,
+            distinct_roots(r for r in roots if r.exists()), self.store, self.open_lexical(), embed, s.chunk_size,
+            s.chunk_overlap, int(s.max_file_mb * 1e6), prune=prune, progress=progress, stored=stored,
         )  # fmt: skip
 
-    def _rebuild(self, roots: list[Path], embed: Embed, prune: bool, progress: Progress) -> IngestReport:
-        """Chroma cannot read its files: start the index afresh from every folder it ever held."""
-        lexical = self._open_lexical()
-        every = list(dict.fromkeys([*(r.resolve() for r in roots), *(Path(r) for r in lexical.roots)]))
-        every = [r for r in every if r.is_dir()]
-        self.store.drop()
-        lexical.clear()
-        report = self._ingest(every, embed, prune, progress)
-        report.rebuilt = f"Chroma could not read its files; read {len(every)} folder(s) again"
+    def rebuild(self, embed: Embed, progress: Progress | None = None) -> IngestReport:
+        """Re-embed every article the index holds with this Index's embedding model (a new model or
+        precision), from the text the index holds: its files need not exist any more."""
+        self._writable()
+        started, report = time.perf_counter(), IngestReport()
+        self._announced = time.monotonic()
+        try:
+            articles = by_article(repair.everything_held(self, report.notes))
+            report.chunks = write_articles(articles, self.store, self.open_lexical(), embed, progress)
+            report.notes.append(f"re-embedded {len(articles)} articles with {self.embedding_model}")
+        finally:
+            self.announce()
+        report.seconds = time.perf_counter() - started
         return report
+
+    def forget(self, given: Path) -> int:
+        """Remove every article that came from this folder or file (which need not exist any more)."""
+        self._writable()
+        removed = folders.forget(self, given)
+        self.announce()
+        return removed
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise read_only_error(Path(self.settings.store_path))
 
     def article(self, article_id: str) -> dict:
         """An indexed article, rebuilt from its stored chunks; only ids in the index are served."""
@@ -189,20 +252,32 @@ class Index:
                 "outlet": first.outlet, "url": first.url, "text": text}  # fmt: skip
 
     def status(self) -> dict:
-        """Where the index lives and what it holds."""
+        """Where the index lives, what it holds per folder, and what is out of step."""
         s, store = self.settings, self.store
-        articles = store.articles()
+        stored, lexical = store.articles(), self.open_lexical()
         return {
             "store_path": s.chroma_url or str(s.store_path),
             "collection": s.collection,
-            "articles": len(articles),
+            "articles": len(stored),
             "chunks": store.count(),
             "embedding_model": store.embedding_model,
-            "folders": sorted({a["root"] for a in articles.values()}),
+            "read_only": self.read_only,
+            "folders": folders.per_folder(stored, lexical.roots),
+            "problems": repair.problems(stored, lexical, local=not s.chroma_url),
         }
 
+    def close_store(self) -> None:
+        with self._store_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def close_lexical(self) -> None:
+        with self._lexical_lock:
+            if self._lexical is not None:
+                self._lexical.close()
+                self._lexical = None
+
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-        if self._lexical is not None:
-            self._lexical.close()
+        self.close_store()
+        self.close_lexical()

@@ -153,6 +153,14 @@ class Assistant:
         roots = [Path(p) for p in (paths or [self.settings.corpus_path])]
         return self.index.ingest(roots, lambda texts: self.embedder.embed(texts), prune, progress)
 
+    def rebuild(self, progress: Progress | None = None) -> IngestReport:
+        """Re-embed every indexed article with the embedding model these settings name (index.py)."""
+        return self.index.rebuild(lambda texts: self.embedder.embed(texts), progress)
+
+    def forget(self, path: Path) -> int:
+        """Remove the articles of a folder or file from the index; returns how many."""
+        return self.index.forget(Path(path))
+
     @property
     def reranker(self):
         """The cross-encoder named by settings.rerank_model, or None (the default: none ships on PyPI)."""
@@ -278,9 +286,10 @@ class Assistant:
     def status(self) -> dict:
         s = self.settings
         index = self.index.status()
-        folders = index.pop("folders")
+        folders, problems = index.pop("folders"), index.pop("problems")
         return index | {
             "chat_model": f"{s.llm_model or 'server default'} at {s.llm_url}" if s.llm_url else self.chat_spec().name,
             "chat_model_installed": True if s.llm_url else models.is_installed(self.chat_spec()),
             "folders": folders,
+            "problems": problems,
         }

@@ -1,10 +1,12 @@
 """Read a folder of articles into Article records.
 
-Finds .txt, .md and .html files under a folder, decodes them (UTF-8, then
-cp1252, then latin-1), turns HTML into plain text, and pulls out the title,
-date, outlet/byline and source URL where the text states them. A file that
-cannot be used raises InputError with a one-line reason; `read_folder` turns
-those into skip records and goes on.
+Reads the files walk.py finds, decodes them (UTF-8, then cp1252, then
+latin-1), turns HTML into plain text, and pulls out the title, date,
+outlet/byline and source URL where the text states them. A file that cannot
+be used raises InputError with a one-line reason; `read_listing` turns those
+into skip records and goes on. No read takes more than the size limit: a file
+is opened without blocking, must be a regular file, and is read at most one
+byte past the limit.
 
 It does not chunk, embed or store anything: see chunk.py, ingest.py and index.py.
 """
@@ -14,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,82 +25,65 @@ from pathlib import Path
 from .config import env_name
 from .errors import InputError
 from .records import Article
-
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
-
-
-@dataclass(frozen=True)
-class Skipped:
-    source: str
-    reason: str
-    id: str = ""
-
-
-def root_name(root: Path) -> str:
-    """The name an ingested folder is known by: its own name."""
-    return Path(root).resolve().name
-
-
-def article_id(root: str, source: str) -> str:
-    """Stable id from the folder's name and the path relative to it."""
-    return hashlib.sha1(f"{root}/{source}".encode()).hexdigest()[:16]
-
-
-def find_files(root: Path) -> Iterator[Path]:
-    """Yield article files under root in a stable order; never follows directory links (no loops)."""
-    if root.is_file():
-        yield root
-        return
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
-                yield Path(dirpath) / name
-
-
-def relative_source(path: Path, root: Path) -> str:
-    if root.is_file():
-        return path.name
-    return path.relative_to(root).as_posix()
+from .walk import Listing, Skipped, article_id, file_kind, walk
 
 
 def read_folder(root: Path, max_bytes: int) -> Iterator[Article | Skipped]:
-    """Read every article file under root; yield an Article or a Skipped per file."""
-    name = root_name(root) if Path(root).is_dir() else root_name(Path(root).parent)
-    for path in find_files(root):
-        source = relative_source(path, root)
+    """Read every article file under root (or the one file it names); yield an Article or a Skipped per file."""
+    return read_listing(walk(root), max_bytes)
+
+
+def read_listing(listing: Listing, max_bytes: int) -> Iterator[Article | Skipped]:
+    yield from listing.skipped
+    for found in listing.found:
         try:
-            yield read_article(path, name, source, max_bytes)
+            yield read_article(found.path, found.folder.name, found.source, max_bytes, folder=found.folder)
         except InputError as exc:
-            yield Skipped(source, str(exc), article_id(name, source))
+            yield Skipped(found.source, str(exc), article_id(found.path))
 
 
-def read_article(path: Path, root: str, source: str, max_bytes: int) -> Article:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:g} MB); raise {env_name('max_file_mb')}"
-            )
-        raw = path.read_bytes()
-    except PermissionError:
-        raise InputError("cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})") from None
-    text = decode(raw)
+def read_article(path: Path, root: str, source: str, max_bytes: int, folder: Path | None = None) -> Article:
+    """The article in one file; `folder`, the ingested folder, gives it its path (see walk.py)."""
+    text = decode(read_bytes(path, max_bytes))
     title = ""
     if path.suffix.lower() in {".html", ".htm"}:
         title, text = html_to_text(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise InputError("empty (no text)")
-    return make_article(root, source, text, title)
+    return make_article(root, source, text, title, folder=folder)
 
 
-def make_article(root: str, source: str, text: str, title: str = "") -> Article:
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, refused past max_bytes. Opened without blocking (a FIFO would wait for a
+    writer) and read at most max_bytes + 1 bytes, whatever size the file claims (/proc, a file growing)."""
+    too_large = f"raise {env_name('max_file_mb')}"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"not a regular file ({file_kind(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise InputError(f"too large ({info.st_size / 1e6:.1f} MB > {max_bytes / 1e6:g} MB); {too_large}")
+        try:
+            raw = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > max_bytes:
+        raise InputError(f"too large (more than {max_bytes / 1e6:g} MB); {too_large}")
+    return raw
+
+
+def make_article(root: str, source: str, text: str, title: str = "", folder: Path | None = None) -> Article:
+    path = str(Path(folder) / source) if folder else ""
     meta = extract_metadata(text)
     return Article(
-        id=article_id(root, source),
+        id=article_id(path or f"{root}/{source}"),
         root=root,
         source=source,
         title=title or meta["title"] or Path(source).stem,
@@ -107,6 +92,8 @@ def make_article(root: str, source: str, text: str, title: str = "") -> Article:
         date=meta["date"],
         outlet=meta["outlet"],
         url=meta["url"],
+        path=path,
+        folder=str(folder) if folder else "",
     )
 
 

@@ -13,15 +13,17 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Article:
-    id: str  # stable: derived from `root` and `source`
+    id: str  # stable: derived from `path`
     root: str  # name of the folder ingested
-    source: str  # path relative to that folder, with forward slashes
+    source: str  # path relative to that folder, with forward slashes (prefixed with `root` where names collide)
     title: str
     text: str
     sha256: str  # of the extracted text: changes when the article changes
     date: str = ""  # ISO yyyy-mm-dd when the text states a date
     outlet: str = ""  # publication or byline, when the text states one
     url: str = ""
+    path: str = ""  # the file: the absolute path of the ingested folder joined with the path in it
+    folder: str = ""  # the absolute path of the folder ingested (a file given on its own: its folder)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Chunk:
     article_sha256: str = ""
     n_chunks: int = 0  # how many chunks the article has: lets a re-run spot half-written articles
     chunker: str = ""  # "size/overlap" the article was cut with; other settings mean re-chunk
+    path: str = ""  # the article's file and the folder it was ingested from (Article); "" in 0.1 indexes
+    folder: str = ""
 
     def metadata(self) -> dict:
         meta = asdict(self)

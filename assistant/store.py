@@ -25,37 +25,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 
 from .config import env_name
 from .errors import DamagedIndexError, StoreError
 from .records import Chunk, Hit
-
-
-def open_client(store_path: Path, chroma_url: str = ""):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if chroma_url:
-        from urllib.parse import urlparse
-
-        url = urlparse(chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise StoreError(f"{env_name('chroma_url')}={chroma_url!r} is not an http(s) URL like http://host:8000")
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError here
-            raise StoreError(f"cannot reach the Chroma server at {chroma_url} ({exc}); is it running?") from None
-    Path(store_path).mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(store_path), settings=chroma_settings)
 
 
 class Gate:
@@ -128,6 +103,25 @@ def _store_call(method):
     return call
 
 
+ARTICLE_KEYS = ("root", "source", "path", "folder", "title", "date", "outlet", "url", "also", "chunker")
+
+
+def _pages(collection, include: list[str], page: int = 5000) -> Iterator[dict]:
+    """collection.get() of everything, a page at a time."""
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        yield got
+        if len(got["ids"]) < page:
+            return
+        offset += page
+
+
+def all_chunks(collection) -> list[Chunk]:
+    """Every chunk of a Chroma collection, whatever embedding model filled it (what `--rebuild` re-embeds)."""
+    return [c for got in _pages(collection, ["documents", "metadatas"]) for c in _chunks(got)]
+
+
 def _chunks(got: dict) -> list[Chunk]:
     """The chunks of a collection.get() result that included documents and metadatas."""
     return [Chunk.from_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
@@ -159,8 +153,8 @@ class ChromaStore:
             model, _, precision = str(stored).partition("+")
             raise StoreError(
                 f"the index was built with embedding model {stored!r}, not {self.embedding_model!r}; set "
-                f"{env_name('embed_model')}={model} {env_name('embed_precision')}={precision or 'float32'} "
-                "or delete the index folder and ingest again"
+                f"{env_name('embed_model')}={model} {env_name('embed_precision')}={precision or 'float32'}, "
+                f"or run `assistant ingest --rebuild` to re-embed every article with {self.embedding_model}"
             )
         self._batch = max(1, min(5000, self.client.get_max_batch_size()))
         self.collection = collection
@@ -190,30 +184,32 @@ class ChromaStore:
             )
 
     @_store_call
+    def relabel(self, chunks: Sequence[Chunk]) -> None:
+        """New metadata for stored chunks (a new name shown, a new folder): their text and vectors stay."""
+        for i in range(0, len(chunks), self._batch):
+            part = chunks[i : i + self._batch]
+            self.collection.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
+
+    @_store_call
     def delete_articles(self, article_ids: Iterable[str]) -> None:
         ids = list(article_ids)
         for i in range(0, len(ids), 100):
             self.collection.delete(where={"article_id": {"$in": ids[i : i + 100]}})
 
     def _all_metadata(self) -> Iterable[dict]:
-        offset, page = 0, 5000
-        while True:
-            got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+        for got in _pages(self.collection, ["metadatas"]):
             yield from got["metadatas"]
-            if len(got["ids"]) < page:
-                return
-            offset += page
 
     @_store_call
     def articles(self) -> dict[str, dict]:
-        """article_id -> {source, sha256, n_chunks, stored, title, date, outlet} from chunk metadata."""
+        """article_id -> {source, path, sha256, n_chunks, stored, title, date, ...} from chunk metadata."""
         found: dict[str, dict] = {}
         shas: dict[str, set] = defaultdict(set)
         for meta in self._all_metadata():
             aid = meta["article_id"]
             entry = found.setdefault(
                 aid,
-                {k: meta.get(k, "") for k in ("root", "source", "title", "date", "outlet", "url", "also", "chunker")}
+                {k: meta.get(k, "") for k in ARTICLE_KEYS}
                 | {"sha256": meta.get("article_sha256", ""), "n_chunks": meta.get("n_chunks", 0), "stored": 0},
             )
             entry["stored"] += 1
@@ -290,12 +286,15 @@ class ChromaStore:
         meta = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
         self.collection.modify(metadata=meta | {"written": uuid.uuid4().hex})
 
-    def drop(self) -> None:
-        """Delete the whole collection and start an empty one (the rebuild of a damaged index)."""
-        with self._gate.alone():
-            self.client.delete_collection(self.name)
-            self._close_client()
-            self._open()
+    @_store_call
+    def move(self, old_id: str, chunks: Sequence[Chunk]) -> None:
+        """Store an article under a new id (its chunks given whole) with the vectors of the article it replaces,
+        then delete that one: how an index from 0.1 gets its paths without re-embedding."""
+        got = self.collection.get(where={"article_id": old_id}, include=["embeddings", "metadatas"])
+        vectors = {m["index"]: list(v) for m, v in zip(got["metadatas"], got["embeddings"])}
+        self.collection.upsert(ids=[c.id for c in chunks], embeddings=[vectors[c.index] for c in chunks],
+                               documents=[c.text for c in chunks], metadatas=[c.metadata() for c in chunks])  # fmt: skip
+        self.collection.delete(where={"article_id": old_id})
 
     def close(self) -> None:
         with self._gate.alone():

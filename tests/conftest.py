@@ -15,7 +15,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from assistant import cli
 from assistant.config import Settings, default_cache, env_name
 from assistant.pipeline import Assistant
 from tests.fakes import ARTICLES, FakeEmbedder, ScriptedGenerator
@@ -71,3 +73,26 @@ def app(settings, corpus, generator) -> Assistant:
     assistant = Assistant(settings.replace(corpus_path=corpus), embedder=FakeEmbedder(), generator=generator)
     assistant.ingest()
     return assistant
+
+
+@pytest.fixture
+def run(settings, corpus, generator, monkeypatch):
+    """Invoke the CLI with an Assistant that uses the fakes and a temporary index."""
+    made = []
+
+    def fake_assistant(ctx):  # the index and cache are the test's own (see `isolated`) unless the test names others
+        s = ctx.obj["settings"].replace(corpus_path=corpus, min_score=-1.0)
+        made.append(Assistant(s, embedder=FakeEmbedder(), generator=generator))
+        return made[-1]
+
+    monkeypatch.setattr(cli, "assistant_from", fake_assistant)
+
+    def invoke(*args):
+        """One command, as its own process would run it: the index is closed when it ends."""
+        try:
+            return CliRunner().invoke(cli.cli, list(args), catch_exceptions=False)
+        finally:
+            while made:
+                made.pop().index.close()
+
+    return invoke

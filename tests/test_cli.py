@@ -4,30 +4,9 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from assistant import cli
 from assistant.config import FIELDS, env_name, flag_name
-from assistant.pipeline import Assistant
-from tests.fakes import NOT_FOUND, FakeEmbedder, citing
-
-
-@pytest.fixture
-def run(settings, corpus, generator, monkeypatch):
-    """Invoke the CLI with an Assistant that uses the fakes and a temporary index."""
-    made = {}
-
-    def fake_assistant(ctx):
-        s = ctx.obj["settings"].replace(store_path=settings.store_path, cache_dir=settings.cache_dir, min_score=-1.0)
-        made["app"] = Assistant(s.replace(corpus_path=corpus), embedder=FakeEmbedder(), generator=generator)
-        return made["app"]
-
-    monkeypatch.setattr(cli, "assistant_from", fake_assistant)
-
-    def invoke(*args):
-        return CliRunner().invoke(cli.cli, list(args), catch_exceptions=False)
-
-    return invoke
+from tests.fakes import NOT_FOUND, citing
 
 
 def test_ingest_reports_a_summary_and_is_idempotent(run):

@@ -82,7 +82,8 @@ def test_an_ingest_announces_its_writes_at_most_every_interval_and_once_at_its_e
     assert len(announced) == 2  # after its one group, and at the end
 
 
-def test_status_says_where_the_index_lives_and_what_it_holds(app, settings):
+def test_status_says_where_the_index_lives_and_what_it_holds(app, settings, corpus):
     status = app.index.status()
     assert status["store_path"] == str(settings.store_path) and status["articles"] == 5
-    assert status["folders"] == ["articles"] and status["embedding_model"] == "fake-embedder"
+    assert status["folders"] == [{"path": str(corpus), "articles": 5, "gone": False}]
+    assert status["embedding_model"] == "fake-embedder" and status["problems"] == [] and not status["read_only"]

@@ -47,17 +47,17 @@ def messy(tmp_path) -> Path:
 
 
 def unreadable_as_root(monkeypatch, name):
-    """Root reads chmod-000 files; simulate the permission error a normal user gets."""
+    """Root reads chmod-000 files; simulate the permission error a normal user gets when opening it."""
     if os.geteuid() != 0:
         return
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self):
-        if self.name == name:
-            raise PermissionError(13, "Permission denied")
-        return real(self)
+    def open_file(path, flags, *args, **kwargs):
+        if os.path.basename(path) == name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_file)
 
 
 def test_every_bad_file_has_a_reason_and_every_good_file_is_indexed(messy, settings, monkeypatch):

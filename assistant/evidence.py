@@ -30,21 +30,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .chunk import is_heading, sentence_spans, stitch
-from .facts import date_facts, facts, normal, stem, vocabulary, words
+from .facts import answer_kind, answer_strength, date_facts, facts, normal, stem, vocabulary, words
 from .lexical import STOPWORDS
 from .records import Chunk, Evidence, Hit
 
 MIN_SENTENCE = 40  # characters: shorter fragments join the next sentence
-ANSWER_KINDS = (  # first match wins
-    ("date", ("when", "what year", "which year", "what date", "release date", "premiere date", "what day")),
-    ("amount", ("how much", "how many", "revenue", "price", "cost", "population", "what percentage")),
-    ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where")),
-)
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-FULL_DATE = re.compile(rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH},? \d{{4}}\b")
-PART_DATE = re.compile(rf"\b{_MONTH} \d{{1,4}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}")
-FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+(?: (?:[A-Z][\w'’-]+|de|van|von|bin|al-\w+))+")
-AMOUNT = re.compile(r"[$£€]\s?\d|\d\s?(?:%|percent|million|billion|trillion|bn\b)")
 # Sentences that speak to the assistant rather than report news: never evidence (an article can carry them).
 INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,30}\b(?:instructions?|prompts?|rules|above)\b"
@@ -124,28 +114,6 @@ class QuestionTerms:
         self.required = self.facts.hard | {f"month:{m}" for m in self.facts.months}
         self.wants = answer_kind(question)
 
-    def offers(self, text: str) -> float:
-        """How fully a sentence states the kind of thing the question asks for, beyond what it names: 1.0 for
-        a whole date ("May 15, 2012"), a person's full name or an amount with its unit; less for a month or
-        a year alone, one capitalised word, a bare number; 0.0 for none; 1.0 when the question asks no kind.
-
-        >>> q = QuestionTerms("When was GPT-3 released?", lambda terms: {})
-        >>> [q.offers(t) for t in ("It came out in June 2020.", "It came out in 2020.", "It came out.")]
-        [0.7, 0.4, 0.0]
-        """
-        if not self.wants:
-            return 1.0
-        found = facts(text)
-        if self.wants == "date":
-            if FULL_DATE.search(text):
-                return 1.0
-            return 0.7 if PART_DATE.search(text) else 0.4 if found.months or found.years - self.facts.years else 0.0
-        if self.wants == "amount":
-            new = found.numbers - self.facts.numbers - {str(y) for y in found.years}
-            return 1.0 if new and AMOUNT.search(text) else 0.5 if new else 0.0
-        new_names = [w for w in FULL_NAME.findall(text) if not {normal(x) for x in w.split()} <= self.facts.names]
-        return 1.0 if new_names else 0.5 if found.names - self.facts.names else 0.0
-
     def coverage(self, vocab: frozenset[str]) -> float:
         """Weighted share of the question's terms found in a vocabulary."""
         return sum(w for t, w in self.weights.items() if t in vocab or stem(t) in vocab) / self.total
@@ -156,19 +124,6 @@ class QuestionTerms:
             return 1.0
         have = vocab | {str(y) for y in years} | {f"month:{m}" for m in months}
         return sum(1 for r in self.required if r in have) / len(self.required)
-
-
-def answer_kind(question: str) -> str:
-    """What a question asks for: "date", "amount", "name" or "" (anything).
-
-    >>> [answer_kind(q) for q in ("When was Diablo 3 released?", "How much did Google pay?", "Who won?", "Why?")]
-    ['date', 'amount', 'name', '']
-    """
-    q = " " + " ".join(normal(w) for w in words(question)) + " "
-    for kind, cues in ANSWER_KINDS:
-        if any(f" {cue} " in q for cue in cues):
-            return kind
-    return ""
 
 
 def select_evidence(
@@ -207,7 +162,7 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
         years, months = date_facts(s.chunk.date)
         met = q.met(context, years | set().union(*(stated[j].years for j in near)), months)
         mine = q.coverage(own[i])
-        offers = q.offers(s.text[s.lead :])  # a date stamp ahead of the sentence is no answer to "when"
+        offers = answer_strength(q.wants, q.facts, s.text[s.lead :])  # a date stamp ahead is no answer to "when"
         lexical = 0.7 * mine + 0.3 * q.coverage(context) + ANSWER_BONUS * offers * bool(q.wants)
         score = lexical * (0.5 + 0.5 * met) - 0.02 * s.rank
         quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7

@@ -57,6 +57,7 @@ _ORDINALS = (
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()
 )
 NUMBER_WORDS = {w: str(i) for words_ in (_UNITS, _ORDINALS) for i, w in enumerate(words_, 1)}
+CURRENCIES = {"dollar", "dollars", "euro", "euros", "pound", "pounds", "yen", "cent", "cents", "usd", "eur"}
 SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
 
 
@@ -136,8 +137,8 @@ def facts(text: str) -> Facts:
     """
     names, numbers, content, years, months = set(), set(), set(), set(), set()
     tokens = words(text)
-    alphabetic = [t for t in tokens if t.isalpha() and normal(t) not in STOPWORDS]
-    headline = len(alphabetic) >= 5 and sum(t[0].isupper() for t in alphabetic) >= 0.85 * len(alphabetic)
+    # In Title Case Even "To", "Of" And "For" Are Capitals: capitals then say nothing about names.
+    headline = sum(1 for t in tokens[1:] if t[:1].isupper() and t.lower() in STOPWORDS) >= 2
     first = True
     for i, tok in enumerate(tokens):
         low = normal(tok)
@@ -152,7 +153,9 @@ def facts(text: str) -> Facts:
                 years.add(int(low))
         elif is_name(tok, first) and not headline and low not in SCALE:  # In A Headline Every Word Is Capital
             names.add(low)
-        elif low not in STOPWORDS and low not in OPENERS and len(low) > 2 and low not in SCALE:
+        elif (
+            low not in STOPWORDS and low not in OPENERS and len(low) > 2 and low not in SCALE and low not in CURRENCIES
+        ):
             content.add(stem(low))
         first = tok.endswith(".") and not re.fullmatch(r"(\w\.)+", tok) and low not in ("mr", "mrs", "dr", "st")
     return Facts(frozenset(names), frozenset(numbers), frozenset(years), frozenset(months), frozenset(content))
@@ -176,10 +179,64 @@ def vocabulary(text: str) -> frozenset[str]:
     every |= {NUMBER_WORDS[w] for w in every if w in NUMBER_WORDS} | {ORDINAL.sub(r"\1", w) for w in every}
     every |= {MONTH_NAMES[MONTHS[w]] for w in every if w in MONTHS}  # "Sept." holds "september"
     every |= {part for w in every if "-" in w for part in w.split("-") if part}  # "Russia-proposed" holds "proposed"
-    return frozenset(every | {stem(w) for w in every} | f.numbers | {str(y) for y in f.years})
+    months = {f"month:{m}" for m in f.months}  # how a claim's months are looked up
+    return frozenset(every | {stem(w) for w in every} | f.numbers | {str(y) for y in f.years} | months)
 
 
 def date_facts(iso: str) -> tuple[set[int], set[int]]:
     """(years, months) of an ISO date: what an article's date adds to its sentences' context."""
     m = re.fullmatch(r"(\d{4})-(\d{2})(?:-\d{2})?", iso or "")
     return ({int(m[1])}, {int(m[2])}) if m else (set(), set())
+
+
+ANSWER_KINDS = (  # first match wins
+    ("date", ("when", "what year", "which year", "what date", "release date", "premiere date", "what day")),
+    ("money", ("how much", "revenue", "price", "cost", "worth", "paid", "profit", "sales", "budget", "salary")),
+    ("count", ("how many", "population", "what percentage", "number of")),
+    ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where")),
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+FULL_DATE = re.compile(
+    rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,| of)? \d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH},? \d{{4}}\b"
+)
+PART_DATE = re.compile(rf"\b{_MONTH} \d{{1,4}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}")
+FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+(?: (?:[A-Z][\w'’-]+|de|van|von|bin|al-\w+))+")
+MONEY = re.compile(r"[$£€]\s?\d|\d\s?(?:million|billion|trillion|bn\b|dollars|euros|pounds)")
+
+
+def answer_kind(question: str) -> str:
+    """What a question asks for: "date", "money", "count", "name" or "" (anything).
+
+    >>> [answer_kind(q) for q in ("When was Diablo 3 released?", "How much did Google pay?", "Who won?", "Why?")]
+    ['date', 'money', 'name', '']
+    """
+    q = " " + " ".join(normal(w) for w in words(question)) + " "
+    for kind, cues in ANSWER_KINDS:
+        if any(f" {cue} " in q for cue in cues):
+            return kind
+    return ""
+
+
+def answer_strength(kind: str, asked: Facts, text: str) -> float:
+    """How fully text states the kind of thing asked for, beyond the question's own facts (`asked`): 1.0 for a
+    whole date ("May 15, 2012"), a full name or an amount of money; less for a month or a year alone, one
+    capitalised word, a bare number; 0.0 for none; 1.0 when the question asks no kind.
+
+    >>> q = facts("When was GPT-3 released?")
+    >>> [answer_strength("date", q, t) for t in ("It came out in June 2020.", "It came out in 2020.", "Soon.")]
+    [0.7, 0.4, 0.0]
+    """
+    if not kind:
+        return 1.0
+    found = facts(text)
+    new_numbers = found.numbers - asked.numbers - {str(y) for y in found.years}
+    if kind == "date":
+        if FULL_DATE.search(text):
+            return 1.0
+        return 0.7 if PART_DATE.search(text) else 0.4 if found.months or found.years - asked.years else 0.0
+    if kind == "money":
+        return 1.0 if new_numbers and MONEY.search(text) else 0.3 if new_numbers else 0.0
+    if kind == "count":
+        return 1.0 if new_numbers else 0.0
+    new_names = [w for w in FULL_NAME.findall(text) if not {normal(x) for x in w.split()} <= asked.names]
+    return 1.0 if new_names else 0.5 if found.names - asked.names else 0.0

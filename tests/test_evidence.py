@@ -1,7 +1,8 @@
 """Evidence selection: the sentences of the retrieved articles that bear on the question."""
 
 from assistant.chunk import chunk_article
-from assistant.evidence import answer_kind, article_sentences, select_evidence
+from assistant.evidence import article_sentences, select_evidence
+from assistant.facts import answer_kind
 from assistant.read import make_article
 from assistant.records import Hit
 
@@ -76,7 +77,8 @@ def test_the_budget_bounds_the_evidence_but_keeps_the_best():
 
 def test_what_a_question_asks_for():
     assert answer_kind("When was Diablo 3 released?") == "date"
-    assert answer_kind("How much did Google acquire YouTube for?") == "amount"
+    assert answer_kind("How much did Google acquire YouTube for?") == "money"
+    assert answer_kind("How many people were killed?") == "count"
     assert answer_kind("Who won the 2019 Tour de France?") == "name"
     assert answer_kind("What did Lavrov propose?") == ""
 

@@ -65,13 +65,21 @@ def test_an_answer_the_evidence_does_not_hold_is_withheld(app, generator):
     assert answer.draft == invented  # kept for the record, never shown as the answer
 
 
-def test_when_the_model_fails_a_sentence_that_answers_is_quoted(app, generator):
-    generator.enqueue(NOT_FOUND)
+def test_an_answer_that_only_repeats_the_question_gives_way_to_a_quote(app, generator):
+    generator.enqueue("The Turkish foreign minister met Kerry in Kuala Lumpur [1].")
     answer = app.ask("Which Turkish foreign minister met Kerry in Kuala Lumpur?")
-    assert answer.quoted and not answer.abstained
+    assert answer.quoted and not answer.abstained and answer.draft.startswith("The Turkish foreign minister")
     assert answer.text.startswith('The articles say: "') and "Cavusoglu" in answer.text
     (citation,) = answer.citations
     assert citation.supported and citation.origin == "checker" and answer.warnings == [QUOTE_NOTE]
+
+
+def test_no_quote_replaces_a_not_found_reply_or_an_answer_pointing_elsewhere(app, generator):
+    generator.enqueue(NOT_FOUND, "The Turkish minister Ahmet Davutoglu met Kerry in Kuala Lumpur [1].")
+    question = "Which Turkish foreign minister met Kerry in Kuala Lumpur?"
+    assert app.ask(question).abstained  # the model found nothing: so be it
+    answer = app.ask(question)  # it named someone the evidence does not: withheld, and no quote speaks for it
+    assert answer.abstained and answer.text == NOT_FOUND and "Davutoglu" in answer.draft
 
 
 def test_markers_naming_no_evidence_are_dropped_and_reported(app, generator):

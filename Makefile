@@ -5,6 +5,10 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 7860
+# llama-cpp-python builds llama.cpp from source. A portable AVX2 build rather than -march=native: on Intel
+# Xeons with AMX, llama.cpp 0.3.36's AMX matrix kernel crashes (SIGSEGV in ggml_backend_amx_mul_mat) on
+# the first decode; AVX2 runs on every x86-64 machine this project meets, AMD and Intel alike.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
 .PHONY: run install test test-fast lint bench browser clean
 
@@ -18,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 (or run make PYTHON=python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/assistant models
 	touch $@
 

@@ -267,7 +267,7 @@ def answer_metrics(rows: list[dict]) -> dict:
     cites = [c for r in rows for c in r["citations"]]
     checked = [c for c in cites if c["supported"] is not None]
     model_cites = [c for c in cites if c["origin"] == "model"]
-    answered = [r for r in rows if not r["abstained"]]
+    written = [r for r in rows if not r["abstained"] and not r["quoted"]]
     in_top5 = [r for r in answerable if r.get("found_at") and r["found_at"] <= 5]
     tokens = [r["evidence_tokens"] for r in rows if r["evidence_tokens"]]
     return {
@@ -282,8 +282,10 @@ def answer_metrics(rows: list[dict]) -> dict:
         "citation_validity": citation_validity(rows),
         "citation_supported_rate": sum(c["supported"] for c in checked) / len(checked) if checked else None,
         "model_cited_share": len(model_cites) / len(cites) if cites else None,
-        "self_cited_answers": sum(1 for r in answered if any(c["origin"] == "model" for c in r["citations"]))
-        / (len(answered) or 1),
+        # of the answers the model wrote (not quotes): those citing evidence by the model's own markers
+        "self_cited_answers": sum(1 for r in written if any(c["origin"] == "model" for c in r["citations"]))
+        / (len(written) or 1),
+        "quoted": sum(1 for r in rows if r["quoted"]),
         "abstentions_with_citations": sum(1 for r in rows if r["abstained"] and r["citations"]),
         "ttft_p50_s": _p50([r["ttft_s"] for r in rows if r["ttft_s"] is not None]),
         "latency_p50_s": _p50([r["latency_s"] for r in rows if r["latency_s"] is not None]),

@@ -46,7 +46,8 @@ INSTRUCTION = re.compile(
 ANSWER_BONUS = 0.3  # a sentence that states what the question asks for (a date for "when")
 KEEP = 0.6  # sentences scoring below this share of the best are not chosen
 QUOTABLE_BONUS = 0.0
-QUOTE_COVERAGE = 0.6  # a quotable sentence holds this share of the question's weighted words itself
+QUOTE_COVERAGE = 0.6  # a quotable sentence holds this share of the question's weighted words itself,
+# and three in four of its other words ("won", "released"): the relation asked about, not only its names
 CHARS_PER_TOKEN = 4  # English news text in the chat model's tokenizer, near enough for a budget
 
 
@@ -165,7 +166,8 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
         offers = answer_strength(q.wants, q.facts, s.text[s.lead :])  # a date stamp ahead is no answer to "when"
         lexical = 0.7 * mine + 0.3 * q.coverage(context) + ANSWER_BONUS * offers * bool(q.wants)
         score = lexical * (0.5 + 0.5 * met) - 0.02 * s.rank
-        quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7
+        relation = len(q.facts.content & own[i]) / len(q.facts.content) if q.facts.content else 1.0
+        quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7 and relation >= 0.75
         out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable))
     return out
 

@@ -28,7 +28,7 @@ from .ingest import IngestReport, Progress
 from .read import html_to_text
 from .records import Answer, Evidence, Hit
 from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
-from .verify import check_answer, named_facts, quote_answer
+from .verify import check_answer, named_facts, quote_answer, undated
 
 MAX_QUESTION_CHARS = 2000
 CORE_CHARS = 300  # a longer question is searched by its core
@@ -281,7 +281,7 @@ class Assistant:
             return None
         answer.draft = reply  # withheld: what the model wrote, for the record
         named = named_facts(answer.draft, answer.standalone_question)
-        quotable = [e for e in answer.evidence if e.quotable and named <= vocabulary(e.text)]
+        quotable = [e for e in answer.evidence if e.quotable and named <= vocabulary(undated(e.text))]
         if quotable:
             return quote_answer(answer, max(quotable, key=lambda e: e.score))
         return self._not_found(answer, not_found)

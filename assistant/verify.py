@@ -50,19 +50,7 @@ STAMP = re.compile(
 )
 # A contest: the claim says someone won; the evidence names them after "beat", or before "lost".
 WON = {"win", "beat", "defeat", "champi", "victor"}  # stems
-BEATEN_AFTER = {
-    "beat",
-    "beats",
-    "beaten",
-    "beating",
-    "defeated",
-    "defeating",
-    "defeats",
-    "over",
-    "against",
-    "versus",
-    "vs",
-}
+BEATEN_AFTER = {"beat", "beats", "beaten", "beating", "defeated", "defeating", "defeats", "over", "against", "vs"}
 LOST = {"lost", "loses", "lose", "losing", "fell", "falls", "conceded"}
 CUE_REACH = 4  # a cue this many words or fewer before a word governs it
 
@@ -109,9 +97,8 @@ def context(evidence: list[Evidence], n: int) -> tuple[str, str, str]:
     near, stamps = [], []
     for e in evidence[max(0, n - 2) : n + 1]:
         if e.hit.chunk.article_id == item.hit.chunk.article_id:
-            stamp = STAMP.match(e.text)
-            stamps.append(stamp.group() if stamp else "")
-            near.append(e.text[stamp.end() :] if stamp else e.text)
+            near.append(undated(e.text))
+            stamps.append(e.text[: len(e.text) - len(near[-1])])
     title = item.hit.chunk.title if len(item.hit.chunk.title) <= 120 else ""  # a snippet's "title" is its text
     return " ".join(near), title, " ".join(stamps)
 
@@ -160,6 +147,12 @@ def _loser(claim: Facts, new: set[str], said: str) -> str:
             if before & BEATEN_AFTER or any(t in LOST for t in after):
                 return f"{tok.capitalize()} lost ({' '.join(tokens[max(0, i - 2) : i + 3])})"
     return ""
+
+
+def undated(text: str) -> str:
+    """Text without the date stamp a snippet may open with ("Jun 16, 2023 ... ")."""
+    stamp = STAMP.match(text)
+    return text[stamp.end() :] if stamp else text
 
 
 def named_facts(text: str, question: str) -> set[str]:

@@ -32,7 +32,8 @@ def free_port() -> int:
 
 
 def citing(words: str, prefix: str = "", suffix: str = ""):
-    """A reply that repeats the evidence sentence holding `words`, citing its number, as a good model would."""
+    """A reply that repeats the evidence sentence holding `words` (the first one for ""), citing its number, as a
+    good model would."""
 
     def reply(messages: list[dict]) -> str:
         for line in messages[-1]["content"].splitlines():

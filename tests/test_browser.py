@@ -17,7 +17,7 @@ import pytest
 from assistant import web
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.fakes import ARTICLES, FakeEmbedder, ScriptedGenerator, free_port
+from tests.fakes import ARTICLES, FakeEmbedder, ScriptedGenerator, citing, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -37,7 +37,6 @@ August 9, 2015
 Sergei Lavrov proposed a hostile markup test <script>window.__pwned = 1</script> and an image
 <img src=x onerror="window.__pwned = 1"> inside the article text.
 """
-COALITION = "Lavrov proposed a coalition that would bring together all those already fighting on the ground"
 
 
 @pytest.fixture(scope="module")
@@ -93,44 +92,44 @@ def fake_site(tmp_path):
     demo.close()
 
 
-def test_an_answer_streams_in_with_a_citation_its_card_and_its_article(browser, fake_site):
+def test_the_evidence_shows_first_then_the_answer_streams_in_citing_it(browser, fake_site):
     from playwright.sync_api import expect
 
     app, generator, url = fake_site
-    question = "What did Lavrov propose?"
-    n = next(i for i, h in enumerate(app.retrieve(question), 1) if "Russia-proposed coalition" in h.chunk.text)
-    generator.enqueue(f"{COALITION} [{n}].")
+    generator.enqueue(citing("Russia-proposed coalition"))
     requests: list[str] = []
     page = open_page(browser, url, requests)
     page.set_viewport_size({"width": 1280, "height": 600})
-    ask(page, question)
+    ask(page, "What did Lavrov propose?")
+    page.wait_for_function("document.querySelector('#sources').innerText.includes('Evidence found')", timeout=30000)
+    assert "The Russia-proposed coalition" not in bot_text(page)  # the quotes are there before the answer
     seen = []
     deadline = time.time() + 30
-    while time.time() < deadline and not page.locator("#sources details").count():
+    while time.time() < deadline and not page.locator("#sources .sentence.cited").count():
         seen.append(bot_text(page))
         time.sleep(0.05)
     final = bot_text(page)
-    assert final.startswith(COALITION) and f"[{n}]" in final
-    partial = [t for t in seen if t and t.strip() != "…" and COALITION.startswith(t.strip()) and t.strip() != COALITION]
-    assert partial, f"the answer never showed a partial state: not streamed ({seen[:5]})"
-    card = page.locator(f"#src-1-{n}")
+    n = re.search(r"\[(\d+)\]", final).group(1)
+    assert final.startswith("The Russia-proposed coalition, Lavrov said")
+    assert any(t.strip() and t.strip() != "…" and not re.search(r"\[\d+\]", t) for t in seen), "not streamed"
+    cited = page.locator(f"#src-1-{n}")
+    assert cited.locator("mark").inner_text().startswith("The Russia-proposed coalition, Lavrov said")
+    card = page.locator("#sources details").filter(has=cited)
     text = card.inner_text()
     assert "Lavrov Says U.S. Should Cooperate with Syria" in text and "003_e5eb417d42e88fd9.txt" in text
-    assert "August" in text or "2015-08-10" in text
-    assert "He named the Syrian and Iraqi armies" in text  # the passage, beyond the quote
-    assert card.locator("mark").inner_text().startswith("The Russia-proposed coalition, Lavrov said")
-    assert re.search(r"Support score 0\.\d\d", text)
+    assert "2015-08-10" in text and re.search(r"cited, support [01]\.\d\d", text)
 
-    page.evaluate(f"document.getElementById('src-1-{n}').open = false")
+    card.evaluate("details => details.open = false")
     page.evaluate("window.scrollTo(0, 0); document.querySelector('#sources').scrollTop = 0")
-    page.locator("#chat a", has_text=f"{n}").first.click()
-    assert page.evaluate(f"document.getElementById('src-1-{n}').open")
-    expect(card.locator("summary")).to_be_in_viewport(timeout=5000)
+    page.locator("#chat a", has_text=n).first.click()
+    assert card.evaluate("details => details.open")
+    expect(cited).to_be_in_viewport(timeout=5000)
 
     card.get_by_role("button", name="Open the full article").click()
     page.wait_for_function("document.querySelector('#article').innerText.includes('Proposed Coalition')", timeout=10000)
     whole = page.locator("#article").inner_text()
     assert "Washington currently heads a coalition" in whole and "Russia-proposed coalition" in whole
+    assert page.locator("#article mark", has_text="The Russia-proposed coalition").count() == 1
     only_loopback(requests)
 
 
@@ -151,19 +150,19 @@ def test_the_page_refuses_articles_outside_the_index(browser, fake_site):
 
 def test_article_text_is_shown_as_text_never_run(browser, fake_site):
     app, generator, url = fake_site
-    n = next(i for i, h in enumerate(app.retrieve("hostile markup test"), 1) if h.chunk.source == "hostile.txt")
-    generator.enqueue(f"Lavrov proposed a hostile markup test <script>window.__pwned = 1</script> [{n}].")
+    generator.enqueue(citing("hostile markup test", suffix=" <script>window.__pwned = 1</script>"))
     requests: list[str] = []
     page = open_page(browser, url, requests)
     ask(page, "What hostile markup test did Lavrov propose?")
-    page.wait_for_selector("#sources details", timeout=30000)
-    page.locator(f"#src-1-{n}").get_by_role("button", name="Open the full article").click()
+    page.wait_for_selector("#sources .sentence.cited", timeout=30000)
+    card = page.locator("#sources details").filter(has=page.locator(".sentence.cited"))
+    card.get_by_role("button", name="Open the full article").click()
     page.wait_for_function("document.querySelector('#article').innerText.includes('hostile markup')", timeout=10000)
     time.sleep(0.5)
     assert page.evaluate("window.__pwned") is None
     for where in (page.locator("#sources"), page.locator("#article")):
         shown = where.inner_text()
-        assert "<script>window.__pwned = 1</script>" in shown and '<img src=x onerror="window.__pwned = 1">' in shown
+        assert "<script>window.__pwned = 1</script>" in shown
     assert "<script>" in bot_text(page)
     assert page.locator("img[src='x'], #sources script, #article script, #chat script").count() == 0
     only_loopback(requests)
@@ -171,7 +170,7 @@ def test_article_text_is_shown_as_text_never_run(browser, fake_site):
 
 def test_behind_a_login_the_page_answers_and_takes_no_file(browser, fake_site):
     app, generator, _ = fake_site
-    generator.enqueue(COALITION + ".", "What did Kerry say about the coalition?", "Kerry agreed with Lavrov.")
+    generator.enqueue(citing("Russia-proposed coalition"), "What did Kerry say about the coalition?", citing("Kerry"))
     port = free_port()
     demo = web.serve(app, port=port, auth="ann:s3cret", block=False, warn=lambda m: None)
     try:
@@ -182,10 +181,10 @@ def test_behind_a_login_the_page_answers_and_takes_no_file(browser, fake_site):
         fields.nth(1).fill("s3cret")
         page.get_by_role("button").first.click()
         ask(page, "What did Lavrov propose?")
-        page.wait_for_function(f"document.querySelector('#chat').innerText.includes({COALITION!r})", timeout=30000)
+        page.wait_for_selector("#sources .sentence.cited", timeout=30000)  # answered and checked
         ask(page, "And Kerry?")  # a follow-up: the page sends its history, as the browser holds it
         page.wait_for_function("document.querySelector('#sources').innerText.includes('Searched for:')", timeout=30000)
-        assert "Kerry agreed with Lavrov" in bot_text(page)
+        assert "Kerry" in bot_text(page)
         upload = """async () => { const form = new FormData(); form.append('files', new Blob(['x'.repeat(1000)]), 'a.txt');
                      const r = await fetch('gradio_api/upload', {method: 'POST', body: form}); return r.status; }"""
         assert page.evaluate(upload) == 403  # logged in, from the page itself: still refused
@@ -196,15 +195,16 @@ def test_behind_a_login_the_page_answers_and_takes_no_file(browser, fake_site):
 
 def test_a_second_user_sees_that_the_model_is_busy(browser, fake_site):
     app, generator, url = fake_site
-    generator.enqueue(" ".join(["Lavrov spoke at length."] * 12), COALITION + ".")
+    at_length = citing("Russia-proposed coalition")
+    generator.enqueue(lambda messages: " ".join([at_length(messages)] * 6), at_length)  # ~10 s of words, then one
     first, second = open_page(browser, url, []), open_page(browser, url, [])
-    ask(first, "What did Lavrov say?")
-    first.wait_for_function("document.querySelector('#chat').innerText.includes('Lavrov spoke')", timeout=15000)
+    ask(first, "What did Lavrov propose?")
+    first.wait_for_function("document.querySelector('#chat').innerText.includes('Russia-proposed')", timeout=15000)
     ask(second, "What did Lavrov propose?")
     second.wait_for_function("document.querySelector('#chat').innerText.includes('Waiting for the model')")
     assert "1 question ahead" in bot_text(second)
-    second.wait_for_function(f"document.querySelector('#chat').innerText.includes({COALITION!r})", timeout=30000)
-    assert bot_text(first).startswith("Lavrov spoke at length") and "Waiting" not in bot_text(second)
+    second.wait_for_function("document.querySelector('#chat').innerText.includes('Russia-proposed')", timeout=30000)
+    assert bot_text(first).startswith("The Russia-proposed coalition") and "Waiting" not in bot_text(second)
 
 
 def notice_and_reply(browser, app, notice: str, reply: str) -> None:
@@ -248,11 +248,12 @@ def test_the_real_models_answer_the_sample_question_in_the_page(browser, tmp_pat
         ask(page, "What did Lavrov propose?")
         seen = set()
         deadline = time.time() + 240
-        while time.time() < deadline and not page.locator("#sources details").count():
+        while time.time() < deadline and not page.locator("#sources .sentence.cited").count():
             seen.add(bot_text(page).strip())
             time.sleep(0.2)
         final = bot_text(page)
         assert len(seen - {"", "…", final.strip()}) >= 2, "no partial answer seen: not streamed"
+        assert "coalition" in final.lower() and "jubeir" not in final.lower(), final
         assert re.search(r"\[\d+\]", final), final
         card = page.locator("#sources details").first
         assert (

@@ -30,7 +30,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .chunk import is_heading, sentence_spans, stitch
-from .facts import answer_kind, answer_strength, date_facts, facts, normal, stem, vocabulary, words
+from .facts import (
+    MONTHS,
+    NUMBER_WORDS,
+    ORDINAL,
+    answer_kind,
+    answer_strength,
+    date_facts,
+    facts,
+    is_number,
+    normal,
+    stem,
+    vocabulary,
+    words,
+)
 from .lexical import STOPWORDS
 from .records import Chunk, Evidence, Hit
 
@@ -103,7 +116,13 @@ def article_sentences(chunks: Sequence[Chunk], rank: int) -> list[Sentence]:
 
 
 class QuestionTerms:
-    """A question's words with their weights (rarer words weigh more), and its names, numbers and dates."""
+    """A question's words with their weights (rarer words weigh more), and its names, numbers and dates.
+
+    A number that follows a name in the question ("Xenoblade Chronicles 2", "Diablo 3", "Season 11") is
+    part of that name: a context states it only near the name ("Chronicles 2", "the eleventh season"), not
+    as any "2" ("released on 2 August"). Numbers and dates weigh twice a name in `met`: the near misses news
+    holds are mostly the same event in another year or another edition.
+    """
 
     def __init__(self, question: str, inverse_frequency: Callable[[list[str]], dict[str, float]]):
         self.facts = facts(question)
@@ -113,18 +132,51 @@ class QuestionTerms:
         self.weights = {t: idf.get(t, 1.0) for t in self.terms}
         self.total = sum(self.weights.values()) or 1.0
         self.required = self.facts.hard | {f"month:{m}" for m in self.facts.months}
+        self.bound = bound_numbers(question)
         self.wants = answer_kind(question)
 
     def coverage(self, vocab: frozenset[str]) -> float:
         """Weighted share of the question's terms found in a vocabulary."""
         return sum(w for t, w in self.weights.items() if t in vocab or stem(t) in vocab) / self.total
 
-    def met(self, vocab: frozenset[str], years: set[int], months: set[int]) -> float:
-        """Share of the question's names, numbers and dates stated in a context (1.0 when it asks none)."""
+    def met(self, vocab: frozenset[str], years: set[int], months: set[int], tokens: Sequence[str] = ()) -> float:
+        """Weighted share of the question's names, numbers and dates stated in a context (1.0 when it asks
+        none); `tokens` are the context's words in order, for the numbers bound to a name."""
         if not self.required:
             return 1.0
         have = vocab | {str(y) for y in years} | {f"month:{m}" for m in months}
-        return sum(1 for r in self.required if r in have) / len(self.required)
+        weight = {r: 2.0 if r.startswith("month:") or any(ch.isdigit() for ch in r) else 1.0 for r in self.required}
+        found = sum(
+            w for r, w in weight.items() if (r in have if r not in self.bound else near(tokens, self.bound[r], r))
+        )
+        return found / sum(weight.values())
+
+
+def bound_numbers(question: str) -> dict[str, str]:
+    """The question's numbers that follow a name, to that name: {"2": "chronicles"}; years are dates, not names.
+
+    >>> bound_numbers("When was Xenoblade Chronicles 2 released in 2017?"), bound_numbers("Super Bowl 2021 on May 2")
+    ({'2': 'chronicles'}, {})
+    """
+    tokens = words(question)
+    return {
+        normal(b): normal(a)
+        for a, b in zip(tokens, tokens[1:])
+        if a[:1].isupper() and not is_number(a) and normal(a) not in MONTHS and re.fullmatch(r"\d{1,3}", b)
+    }
+
+
+ROMAN = {r: str(i) for i, r in enumerate("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv".split(), 1)}
+
+
+def near(tokens: Sequence[str], name: str, number: str, reach: int = 3) -> bool:
+    """A number (as digits, an ordinal word or a roman numeral) within `reach` words of a name in tokens."""
+    spots = [i for i, t in enumerate(tokens) if t == name or stem(t) == stem(name)]
+    for i, t in enumerate(tokens):
+        value = NUMBER_WORDS.get(t) or ROMAN.get(t) or ORDINAL.sub(r"\1", t)
+        if value == number and any(abs(i - j) <= reach for j in spots):
+            return True
+    return False
 
 
 def select_evidence(
@@ -156,18 +208,22 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
     """Each sentence scored against the question, with its article's title, heading, date and neighbours."""
     own = [vocabulary(s.text) for s in sentences]
     stated = [facts(s.text) for s in sentences]
+    tokens = [[normal(w) for w in words(s.text)] for s in sentences] if q.bound else [[] for _ in sentences]
     out = []
     for i, s in enumerate(sentences):
-        near = [j for j in range(i - 2, i + 3) if 0 <= j < len(sentences) and _same_paragraph(sentences, i, j)]
-        context = own[i].union(*(own[j] for j in near), vocabulary(f"{s.chunk.title} {s.heading}"))
+        around = [j for j in range(i - 2, i + 3) if 0 <= j < len(sentences) and _same_paragraph(sentences, i, j)]
+        context = own[i].union(*(own[j] for j in around), vocabulary(f"{s.chunk.title} {s.heading}"))
         years, months = date_facts(s.chunk.date)
-        met = q.met(context, years | set().union(*(stated[j].years for j in near)), months)
+        heads = [normal(w) for w in words(f"{s.chunk.title} {s.heading}")] if q.bound else []
+        in_order = heads + [t for j in around for t in tokens[j]]
+        met = q.met(context, years | set().union(*(stated[j].years for j in around)), months, in_order)
         mine = q.coverage(own[i])
         offers = answer_strength(q.wants, q.facts, s.text[s.lead :])  # a date stamp ahead is no answer to "when"
         lexical = 0.7 * mine + 0.3 * q.coverage(context) + ANSWER_BONUS * offers * bool(q.wants)
-        score = lexical * (0.5 + 0.5 * met) - 0.02 * s.rank
+        asks = s.text.rstrip(" .…").endswith("?")  # a sentence that asks the question does not answer it
+        score = lexical * (0.5 + 0.5 * met) * (0.5 if asks else 1.0) - 0.02 * s.rank
         relation = len(q.facts.content & own[i]) / len(q.facts.content) if q.facts.content else 1.0
-        quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7 and relation >= 0.75
+        quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7 and relation >= 0.75 and not asks
         out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable))
     return out
 

@@ -147,7 +147,7 @@ def facts(text: str) -> Facts:
         if low in MONTHS and tok[:1].isupper() and (low not in ("may", "march") or nxt.isdigit() or prev in AFTER):
             months.add(MONTHS[low])
         elif is_number(tok):
-            value = _amount(ORDINAL.sub(r"\1", low), nxt)
+            value = amount(ORDINAL.sub(r"\1", low), nxt)
             numbers.add(value)
             if re.fullmatch(r"(1[89]|20)\d\d", low):
                 years.add(int(low))
@@ -161,11 +161,38 @@ def facts(text: str) -> Facts:
     return Facts(frozenset(names), frozenset(numbers), frozenset(years), frozenset(months), frozenset(content))
 
 
-def _amount(number: str, unit: str) -> str:
+def amount(number: str, unit: str) -> str:
     """'1.65' followed by 'billion' -> '1650000000'; other numbers as they are."""
     if unit in SCALE and re.fullmatch(r"\d+(\.\d+)?", number):
         return f"{float(number) * SCALE[unit]:.0f}"
     return number
+
+
+# US states as news text abbreviates them (AP style): "Tampa, Fla." states "Florida".
+STATES = {
+    "ala": "alabama", "ariz": "arizona", "ark": "arkansas", "calif": "california", "colo": "colorado",
+    "conn": "connecticut", "del": "delaware", "fla": "florida", "ga": "georgia", "ill": "illinois",
+    "ind": "indiana", "kan": "kansas", "ky": "kentucky", "la": "louisiana", "md": "maryland",
+    "mass": "massachusetts", "mich": "michigan", "minn": "minnesota", "miss": "mississippi", "mo": "missouri",
+    "mont": "montana", "neb": "nebraska", "nev": "nevada", "okla": "oklahoma", "ore": "oregon",
+    "pa": "pennsylvania", "tenn": "tennessee", "vt": "vermont", "va": "virginia", "wash": "washington",
+    "wis": "wisconsin", "wyo": "wyoming",
+}  # fmt: skip
+_STATE = re.compile(r"\b(" + "|".join(a.capitalize() for a in STATES) + r")\.")
+# Words a question uses for what it asks ("the premiere date", "the location"): the answer gives the thing
+# itself (a date, a place), so the evidence need not repeat the word.
+KIND_WORDS = {"date", "day", "year", "time", "location", "place", "name", "number", "amount", "who", "when"}
+# Verbs news text uses for one another: a claim's "acquired" is stated by the evidence's "bought".
+SYNONYMS = [
+    {"acquire", "buy", "purchase", "takeover", "acquisition", "pay"},
+    {"win", "champion", "title", "victory", "winner"},
+    {"release", "launch", "debut", "premiere", "out", "arrive"},
+    {"found", "establish", "create", "start", "set"},
+    {"die", "kill", "death", "dead"},
+    {"direct", "director", "helm"},
+    {"movie", "film"},
+    {"located", "held", "host", "hosted", "place", "venue", "played"},
+]
 
 
 def vocabulary(text: str) -> frozenset[str]:
@@ -179,8 +206,22 @@ def vocabulary(text: str) -> frozenset[str]:
     every |= {NUMBER_WORDS[w] for w in every if w in NUMBER_WORDS} | {ORDINAL.sub(r"\1", w) for w in every}
     every |= {MONTH_NAMES[MONTHS[w]] for w in every if w in MONTHS}  # "Sept." holds "september"
     every |= {part for w in every if "-" in w for part in w.split("-") if part}  # "Russia-proposed" holds "proposed"
+    every |= {STATES[m.lower()] for m in _STATE.findall(text)}
     months = {f"month:{m}" for m in f.months}  # how a claim's months are looked up
     return frozenset(every | {stem(w) for w in every} | f.numbers | {str(y) for y in f.years} | months)
+
+
+def synonyms(word_stem: str) -> set[str]:
+    """The stems of the words news text uses for the same thing, the stem itself included.
+
+    >>> sorted(synonyms(stem("acquired")))
+    ['acquir', 'acquis', 'buy', 'pay', 'purcha', 'takeov']
+    """
+    for group in SYNONYMS:
+        stems = {stem(w) for w in group}
+        if word_stem in stems:
+            return stems
+    return {word_stem}
 
 
 def date_facts(iso: str) -> tuple[set[int], set[int]]:
@@ -193,7 +234,7 @@ ANSWER_KINDS = (  # first match wins
     ("date", ("when", "what year", "which year", "what date", "release date", "premiere date", "what day")),
     ("money", ("how much", "revenue", "price", "cost", "worth", "paid", "profit", "sales", "budget", "salary")),
     ("count", ("how many", "population", "what percentage", "number of")),
-    ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where")),
+    ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where", "location")),
 )
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 FULL_DATE = re.compile(

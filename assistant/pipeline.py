@@ -11,66 +11,22 @@ the finished Answer record.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import models, prompts
-from .cite import answer_grammar, is_abstention, resolve_citations
+from .cite import answer_grammar
 from .config import Settings
 from .errors import InputError, StoreError
 from .evidence import select_evidence
-from .facts import facts, vocabulary
 from .index import Index
 from .ingest import IngestReport, Progress
-from .read import html_to_text
+from .question import check_question, question_core, standalone
 from .records import Answer, Evidence, Hit
 from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
-from .verify import check_answer, named_facts, quote_answer, undated
-
-MAX_QUESTION_CHARS = 2000
-CORE_CHARS = 300  # a longer question is searched by its core
-
-
-def check_question(question: str) -> str:
-    """The question as plain text (markup pasted with it dropped), or a one-line InputError."""
-    question = question or ""
-    if re.search(r"<[a-zA-Z/!][^>]*>", question):
-        question = html_to_text(question)[1]
-    question = " ".join(question.split())
-    if not question:
-        raise InputError("the question is empty; type a question about the articles")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
-    if not any(ch.isalnum() for ch in question):
-        raise InputError("the question has no words in it; ask about something in the articles")
-    return question
-
-
-def question_core(question: str) -> str:
-    """What a long question asks: its last sentence that ends in "?" (else its first CORE_CHARS characters).
-
-    A pasted paragraph ahead of the question would otherwise drown it in retrieval and evidence selection.
-    >>> question_core("Some background here. " * 20 + "So what did Lavrov propose? Thanks.")
-    'So what did Lavrov propose?'
-    """
-    if len(question) <= CORE_CHARS:
-        return question
-    asks = [s for s in re.split(r"(?<=[.!?])\s+", question) if s.endswith("?") and len(s.split()) >= 3]
-    if asks:
-        return asks[-1] if len(asks[-1]) <= CORE_CHARS else asks[-1][-CORE_CHARS:].split(" ", 1)[-1]
-    return question[:CORE_CHARS].rsplit(" ", 1)[0]
-
-
-PRONOUN = re.compile(r"\b(?:they|them|their|he|him|his|she|her|it|its)\b", re.IGNORECASE)
-
-
-def _says_nothing(content: str, not_found: str) -> bool:
-    """A turn that adds nothing to a rewrite: the not-found reply or an error line."""
-    text = " ".join(str(content).split())
-    return text.startswith("⚠") or is_abstention(text, not_found)
+from .settle import settle
 
 
 class Loaded:
@@ -201,27 +157,8 @@ class Assistant:
         return answer
 
     def standalone_question(self, question: str, history: list[dict]) -> str:
-        """A follow-up rewritten by the model into a question that stands alone.
-
-        It reads the last 4 turns that say something (not-found replies and errors are skipped), 300
-        characters of each, however long the conversation. A rewrite that still says "they" or "he" but
-        names no one the follow-up or the last question named is not trusted: the follow-up is then asked
-        with the last question beside it, so the names reach retrieval either way.
-        """
-        not_found = prompts.not_found_sentence(self.settings.prompts_dir)
-        turns = [t for t in history if t.get("content") and not _says_nothing(t["content"], not_found)][-4:]
-        if not turns:
-            return question
-        lines = [f"{t['role'].capitalize()}: {' '.join(t['content'].split())[:300]}" for t in turns]
-        messages = [{"role": "user", "content": prompts.render(
-            self.settings.prompts_dir, "rewrite", history="\n".join(lines), question=question)}]  # fmt: skip
-        text = "".join(self.generator.stream(messages, max_tokens=60, temperature=0.0)).strip()
-        text = text.splitlines()[0].strip().strip('"') if text else ""
-        last_asked = next((t["content"] for t in reversed(turns) if t["role"] == "user"), "")
-        named = facts(f"{question} {last_asked}").names
-        if not 8 <= len(text) <= 400 or (PRONOUN.search(text) and named and not facts(text).names & named):
-            return f"{question} (after: {' '.join(last_asked.split())[:300]})" if last_asked else question
-        return text
+        """A follow-up rewritten by the chat model into a question that stands alone (question.py)."""
+        return standalone(question, history, self.settings.prompts_dir, self.generator)
 
     def ask_stream(
         self, question: str, filters: Filters = Filters(), history: list[dict] | None = None
@@ -250,45 +187,32 @@ class Assistant:
             yield answer
             return
 
-        generator = self.generator
-        messages = prompts.answer_messages(s.prompts_dir, asked, answer.evidence)
-        grammar = answer_grammar(len(answer.evidence), not_found)
         pieces: list[str] = []
-        for piece in generator.stream(messages, s.max_tokens, s.temperature, grammar=grammar):
+        for piece in self._write(asked, answer.evidence, not_found):
             if not pieces:
                 answer.timings["first_token_s"] = time.perf_counter() - started
             pieces.append(piece)
             yield piece
         generated = time.perf_counter()
         answer.timings["generation_s"] = generated - started
-        self._settle(answer, "".join(pieces).strip(), not_found)
-        answer.timings["check_s"] = time.perf_counter() - generated
+
+        def ask_again(evidence: list[Evidence]) -> str:
+            again = time.perf_counter()
+            reply = "".join(self._write(asked, evidence, not_found)).strip()
+            answer.timings["second_look_s"] = time.perf_counter() - again
+            return reply
+
+        settle(answer, "".join(pieces).strip(), not_found, self.embedder, s.support_threshold, ask_again)
+        answer.timings["check_s"] = time.perf_counter() - generated - answer.timings.get("second_look_s", 0.0)
         answer.timings["total_s"] = time.perf_counter() - started
         yield answer
 
-    def _settle(self, answer: Answer, reply: str, not_found: str) -> None:
-        """The reader's answer from the model's reply: checked, and kept if any of it holds up against the
-        evidence. Otherwise it is withheld, and the best evidence sentence that answers the question is
-        quoted instead when the model's own answer points there (it only repeated the question, or what it
-        names is in that sentence); else the not-found sentence. A model that found nothing is not
-        second-guessed: on the dev sets, quoting over its not-found replies was wrong more often than right."""
-        if not reply or is_abstention(reply, not_found):
-            answer.draft = reply
-            return self._not_found(answer, not_found)
-        answer.text, answer.citations, answer.invalid_markers = resolve_citations(reply, answer.evidence)
-        check_answer(answer, answer.evidence, self.embedder, self.settings.support_threshold)
-        if any(sentence.attached for sentence in answer.sentences):
-            return None
-        answer.draft = reply  # withheld: what the model wrote, for the record
-        named = named_facts(answer.draft, answer.standalone_question)
-        quotable = [e for e in answer.evidence if e.quotable and named <= vocabulary(undated(e.text))]
-        if quotable:
-            return quote_answer(answer, max(quotable, key=lambda e: e.score))
-        return self._not_found(answer, not_found)
-
-    @staticmethod
-    def _not_found(answer: Answer, not_found: str) -> None:
-        answer.text, answer.abstained, answer.citations, answer.sentences, answer.warnings = not_found, True, [], [], []
+    def _write(self, question: str, evidence: list[Evidence], not_found: str) -> Iterator[str]:
+        """The model's answer from these evidence sentences, piece by piece, under the answer grammar."""
+        s = self.settings
+        messages = prompts.answer_messages(s.prompts_dir, question, evidence)
+        grammar = answer_grammar(len(evidence), not_found)
+        yield from self.generator.stream(messages, s.max_tokens, s.temperature, grammar=grammar)
 
     def status(self) -> dict:
         s = self.settings

@@ -108,6 +108,7 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     draft: str = ""  # the model's own words, when the check withheld them
     quoted: bool = False  # the answer is an evidence sentence quoted, not the model's words
+    second_look: str = ""  # the model's reply when asked again with only the best evidence (settle.py)
 
     def to_json(self) -> dict:
         return {
@@ -117,6 +118,7 @@ class Answer:
             "abstained": self.abstained,
             "withheld": self.draft,
             "quoted": self.quoted,
+            "second_look": self.second_look,
             "citations": [
                 {
                     "n": c.n,

@@ -32,27 +32,27 @@ from dataclasses import dataclass, replace
 
 from .chunk import sentence_spans
 from .cite import MARKER, marker_numbers
-from .facts import Facts, answer_kind, answer_strength, date_facts, facts, normal, stem, vocabulary, words
+from .facts import (
+    KIND_WORDS,
+    answer_kind,
+    answer_strength,
+    date_facts,
+    facts,
+    stem,
+    synonyms,
+    vocabulary,
+)
 from .records import Answer, Citation, Evidence
+from .relations import NO_WINNER, dropped_cue, estimate, loser, named_for_another_year, reported, year_in_another_role
 
 UNSUPPORTED_NOTE = "Most of this answer is not supported by the evidence: check it against the sources."
 QUOTE_NOTE = "A quote from the articles, not a written answer: the model's answer did not hold up against the evidence."
-NEGATIONS = {"not", "no", "never", "n't", "without", "neither", "nor", "failed", "refused", "denied", "cannot"}
-HEDGES = {
-    "due", "will", "would", "may", "might", "could", "plan", "plans", "planned", "expected", "aim", "aims",
-    "hope", "hopes", "want", "wants", "intend", "intends", "set", "scheduled", "likely", "should", "propose",
-    "proposed", "proposes", "seek", "seeks", "ready", "considering", "consider", "urged", "urge", "called",
-}  # fmt: skip
+KIND = {stem(w) for w in KIND_WORDS}
 COVERAGE = 0.6  # share of the claim's other content words the cited sentence must hold (2 of 3, not 1 of 2)
 STAMP = re.compile(
     r"^\s*(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}"
     r"|\d+ (?:minutes?|hours?|days?|weeks?) ago)\s*(?:\.\.\.|…|[-—|·])\s*"
 )
-# A contest: the claim says someone won; the evidence names them after "beat", or before "lost".
-WON = {"win", "beat", "defeat", "champi", "victor"}  # stems
-BEATEN_AFTER = {"beat", "beats", "beaten", "beating", "defeated", "defeating", "defeats", "over", "against", "vs"}
-LOST = {"lost", "loses", "lose", "losing", "fell", "falls", "conceded"}
-CUE_REACH = 4  # a cue this many words or fewer before a word governs it
 
 
 @dataclass(frozen=True)
@@ -117,36 +117,34 @@ def judge(claim: str, question: str, evidence: list[Evidence], n: int, cosine: f
     if missing:
         return Verdict(0.0, f"not stated in [{n}]: {_shown(missing)}")
     asked = q.numbers | {f"month:{m}" for m in q.months}
-    off = sorted(x for x in asked if x not in have)
+    off = sorted(x for x in asked if x not in have) or year_in_another_role(q.years, said, years)
     names_off = sorted(x for x in q.names if not _named(x, have))
     if off or (q.names and len(names_off) == len(q.names)):
         return Verdict(0.0, f"[{n}] is about another year, person or event: {_shown(off or names_off)}")
     stated = vocabulary(said)
-    content = sorted(claim_facts.content)
-    covered = [c for c in content if c in stated]
+    content = sorted(c for c in claim_facts.content if c not in KIND)  # "the premiere date": the date is the answer
+    covered = [c for c in content if synonyms(c) & stated]
     coverage = len(covered) / len(content) if content else 1.0
-    added = [c for c in content if c not in q.content]  # what the answer says beyond the question's words
-    if content and (coverage < COVERAGE or added and sum(1 for c in added if c in stated) < COVERAGE * len(added)):
-        return Verdict(0.5 * coverage + 0.5 * cosine, f"[{n}] does not say this")
-    cue = _dropped_cue(claim, item.text, content) or _loser(claim_facts, new, said)
+    # what the answer says beyond the question's words, and the question's relation it restates ("agreed")
+    added, asked = [c for c in content if c not in q.content], [c for c in content if c in q.content]
+    for part in (added, asked):
+        if part and sum(1 for c in part if c in covered) < COVERAGE * len(part):
+            missing = [c for c in part if c not in covered]
+            return Verdict(0.5 * coverage + 0.5 * cosine, f"[{n}] does not say this ({', '.join(missing[:3])})")
+    cue = (
+        dropped_cue(claim, item.text, content)
+        or loser(claim_facts, new, said)
+        or reported(claim, item.text)
+        or estimate(claim, set(claim_facts.numbers - q.numbers), said)
+        or named_for_another_year(set(claim_facts.names - q.names), q.years, said)
+    )
     if cue:
         return Verdict(0.5 * (0.5 * coverage + 0.5 * cosine), f"[{n}] says {cue}")
+    for e in evidence:  # a claimed winner that another sentence about the same contest shows losing
+        lost = loser(claim_facts, new, e.text) if e.met == 1.0 and e.n != n else ""
+        if lost and lost != NO_WINNER:
+            return Verdict(0.5 * (0.5 * coverage + 0.5 * cosine), f"[{e.n}] says {lost}")
     return Verdict(0.5 * coverage + 0.5 * cosine)
-
-
-def _loser(claim: Facts, new: set[str], said: str) -> str:
-    """For a claim that someone won: a name it gives that the evidence shows losing ("beat X", "X lost")."""
-    if not claim.content & WON:
-        return ""
-    tokens = [normal(w) for w in words(said)]
-    if not {stem(t) for t in tokens} & (WON | {"titl", "winner", "won"}):
-        return "nothing of who won"
-    for i, tok in enumerate(tokens):
-        if tok in new and tok in claim.names:
-            before, after = set(tokens[max(0, i - 2) : i]), tokens[i + 1 : i + 3]
-            if before & BEATEN_AFTER or any(t in LOST for t in after):
-                return f"{tok.capitalize()} lost ({' '.join(tokens[max(0, i - 2) : i + 3])})"
-    return ""
 
 
 def undated(text: str) -> str:
@@ -182,25 +180,6 @@ def _named(name: str, have: frozenset[str]) -> bool:
 
 def _shown(items: list[str]) -> str:
     return ", ".join(x.replace("month:", "month ") for x in items[:3])
-
-
-def _dropped_cue(claim: str, said: str, content: list[str]) -> str:
-    """A negation or hedge the evidence puts on one of the claim's words and the claim leaves out."""
-    claim_words = {w.lower() for w in words(claim)}
-    tokens = [w.lower() for w in words(said.replace("n't", " n't"))]
-    for i, tok in enumerate(tokens):
-        governed = {stem(t) for t in tokens[i + 1 : i + 1 + CUE_REACH]} & set(content)
-        if not governed:
-            continue
-        if tok in NEGATIONS and not claim_words & NEGATIONS:
-            return f'"{tok}" ({_governed_word(tokens, i)})'
-        if tok in HEDGES and tok not in claim_words and not claim_words & HEDGES:
-            return f'"{tok}" ({_governed_word(tokens, i)}), not that it happened'
-    return ""
-
-
-def _governed_word(tokens: list[str], i: int) -> str:
-    return " ".join(tokens[i : i + 1 + CUE_REACH])
 
 
 def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: float = 0.45) -> Answer:

@@ -1,3 +1,4 @@
+import re
 import threading
 
 import pytest
@@ -75,11 +76,25 @@ def test_an_answer_that_only_repeats_the_question_gives_way_to_a_quote(app, gene
 
 
 def test_no_quote_replaces_a_not_found_reply_or_an_answer_pointing_elsewhere(app, generator):
-    generator.enqueue(NOT_FOUND, "The Turkish minister Ahmet Davutoglu met Kerry in Kuala Lumpur [1].")
+    generator.enqueue(NOT_FOUND, NOT_FOUND, "The Turkish minister Ahmet Davutoglu met Kerry in Kuala Lumpur [1].")
     question = "Which Turkish foreign minister met Kerry in Kuala Lumpur?"
-    assert app.ask(question).abstained  # the model found nothing: so be it
+    assert app.ask(question).abstained  # the model found nothing, twice: so be it
     answer = app.ask(question)  # it named someone the evidence does not: withheld, and no quote speaks for it
     assert answer.abstained and answer.text == NOT_FOUND and "Davutoglu" in answer.draft
+    assert answer.second_look == NOT_FOUND  # asked again with the best evidence, it found nothing
+
+
+def test_a_failed_answer_gets_a_second_look_at_the_best_evidence_alone(app, generator):
+    generator.enqueue("The Turkish minister Ahmet Davutoglu met Kerry in Kuala Lumpur [1].", citing("Cavusoglu"))
+    answer = app.ask("Which Turkish foreign minister met Kerry in Kuala Lumpur?")
+    first, again = (seen[-1]["content"] for seen in generator.seen[-2:])
+    shown = [line for line in again.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert len(shown) <= 3 and len(shown) <= len(re.findall(r"^\[\d+\] ", first, re.M))
+    assert any("Cavusoglu" in line for line in shown)
+    assert not answer.abstained and "Cavusoglu" in answer.text and "Davutoglu" in answer.draft
+    (citation,) = answer.citations  # the second look's [n] is turned back into the number the reader sees
+    assert citation.supported and "Cavusoglu" in answer.evidence[citation.n - 1].text
+    assert f"[{citation.n}]" in answer.text
 
 
 def test_markers_naming_no_evidence_are_dropped_and_reported(app, generator):

@@ -129,3 +129,35 @@ def test_a_sentence_without_facts_is_left_alone():
 def test_split_sentences_keeps_markers_apart():
     (a, b) = split_sentences("One fact here [1][2]. Another one [3].")
     assert (a.text, a.cited, b.cited) == ("One fact here.", (1, 2), (3,))
+
+
+def contest(*texts: str) -> list[Evidence]:
+    items = []
+    for n, text in enumerate(texts, 1):
+        chunk = Chunk(f"s{n}:0", f"s{n}", 0, text, 0, len(text), f"s{n}.txt", "", "")
+        items.append(Evidence(n, Hit(chunk, 0.9), text, 0, len(text)))
+    return items
+
+
+def test_a_winner_another_sentence_shows_losing_the_same_final_is_flagged():
+    items = contest(
+        "Bianca Andreescu defeated Serena Williams in the final to win the women's singles title at the 2019 US Open.",
+        "List of Winners of the USA Open - Women's Singles ; 2019, Bianca Andreescu (Canada), Serena Williams (USA)",
+    )
+    question = "Who won the women's singles U.S. Open in 2019?"
+    answer = Answer(question=question, standalone_question=question)
+    answer.text, answer.citations, _ = resolve_citations("Serena Williams won the U.S. Open in 2019 [2].", items)
+    check_answer(answer, items, FakeEmbedder())
+    (sentence,) = answer.sentences
+    assert sentence.flag and sentence.reason.startswith("[1] says Serena lost")
+
+
+def test_an_estimate_is_not_a_result():
+    items = contest(
+        "Tesla Q2 2020 revenue. Wall Street's revenue consensus for Tesla during the quarter is $5.146 billion."
+    )
+    question = "What was Tesla's revenue in Q2 2020?"
+    answer = Answer(question=question, standalone_question=question)
+    answer.text, answer.citations, _ = resolve_citations("Tesla's revenue in Q2 2020 was $5.146 billion [1].", items)
+    check_answer(answer, items, FakeEmbedder())
+    assert answer.sentences[0].flag and "estimate" in answer.sentences[0].reason

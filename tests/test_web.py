@@ -46,8 +46,9 @@ def test_respond_shows_the_evidence_first_then_streams_the_answer_and_marks_what
 
 def test_respond_says_how_many_answers_are_ahead_while_the_model_is_busy(app, generator):
     generator.pause = 0.05
-    generator.enqueue("Lavrov spoke at length. " * 6, *[citing("Russia-proposed coalition")] * 3)
-    first = threading.Thread(target=lambda: list(web.respond(app, "What did Lavrov say?", [])))
+    coalition = citing("Russia-proposed coalition")
+    generator.enqueue(lambda messages: " ".join([coalition(messages)] * 4), coalition, coalition)  # a long one first
+    first = threading.Thread(target=lambda: list(web.respond(app, "What did Lavrov propose?", [])))
     first.start()
     wait_for(lambda: generator.ahead() == 1)  # another user's answer is being written
     history, _ = next(web.respond(app, "What did Lavrov propose?", []))

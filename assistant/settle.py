@@ -1,0 +1,107 @@
+"""From the model's reply to the reader's answer: checked, given a second look, quoted, or not found.
+
+`settle` checks the reply against the evidence (verify.py) and keeps it when
+any sentence of it holds up. When none does, or when the model said "not
+found" while an evidence sentence answers the question on its own
+(`quotable`), the model is asked once more with only the best evidence
+sentence and its neighbours: a small model that picks the wrong sentence among
+ten near misses usually reads one right sentence correctly. That second reply
+is checked like the first. If it fails too, the best quotable sentence is
+quoted when the model's own answer points there (it only repeated the
+question, or what it names is in that sentence); else the answer is the
+not-found sentence. Nothing here chooses evidence or talks to a model itself:
+`ask_again` does (pipeline.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from .cite import MARKER, is_abstention, marker_numbers, resolve_citations
+from .facts import vocabulary
+from .records import Answer, Evidence
+from .verify import check_answer, judge, named_facts, quote_answer, undated
+
+
+def settle(
+    answer: Answer,
+    reply: str,
+    not_found: str,
+    embedder,
+    threshold: float,
+    ask_again: Callable[[list[Evidence]], str] | None = None,
+) -> Answer:
+    """Fill answer.text, citations, sentences and warnings from the model's reply (see the module doc)."""
+    if _holds_up(answer, reply, not_found, embedder, threshold):
+        return answer
+    first = reply
+    best = best_evidence(answer.evidence)
+    worth_it = not is_abstention(reply, not_found) or any(e.quotable for e in best)
+    if ask_again and best and worth_it:
+        again = renumber(ask_again([replace(e, n=i) for i, e in enumerate(best, 1)]), best)
+        answer.second_look = again
+        if _holds_up(answer, again, not_found, embedder, threshold):
+            answer.draft = first
+            return answer
+    answer.draft = first  # withheld: what the model wrote, for the record
+    if not first or is_abstention(first, not_found):
+        return _not_found(answer, not_found)
+    named = named_facts(first, answer.standalone_question)
+    quotable = [
+        e
+        for e in answer.evidence
+        if e.quotable
+        and named <= vocabulary(undated(e.text))
+        and answers_alone(e, answer.standalone_question, answer.evidence)
+    ]
+    if quotable:
+        return quote_answer(answer, max(quotable, key=lambda e: e.score))
+    return _not_found(answer, not_found)
+
+
+def answers_alone(item: Evidence, question: str, evidence: list[Evidence]) -> bool:
+    """The evidence sentence, taken as the answer, passes the check: about the year, person and event asked
+    ("since 2018" is not 2018)."""
+    return not judge(undated(item.text), question, evidence, item.n, 1.0).reason
+
+
+def _holds_up(answer: Answer, reply: str, not_found: str, embedder, threshold: float) -> bool:
+    """Check a reply into the answer; True when some sentence of it is supported by the evidence."""
+    if not reply or is_abstention(reply, not_found):
+        return False
+    answer.text, answer.citations, answer.invalid_markers = resolve_citations(reply, answer.evidence)
+    answer.warnings = []
+    check_answer(answer, answer.evidence, embedder, threshold)
+    return any(sentence.attached for sentence in answer.sentences)
+
+
+def best_evidence(evidence: list[Evidence]) -> list[Evidence]:
+    """The best key sentence (a quotable one first) with its neighbours from the same article in the list."""
+    keys = [e for e in evidence if e.key]
+    if not keys:
+        return []
+    top = max(keys, key=lambda e: (e.quotable, e.score))
+    article = top.hit.chunk.article_id
+    return [e for e in evidence if abs(e.n - top.n) <= 1 and e.hit.chunk.article_id == article]
+
+
+def renumber(reply: str, items: list[Evidence]) -> str:
+    """A reply written over `items` numbered 1..m, with its markers turned back into the items' own numbers.
+
+    >>> from assistant.records import Chunk, Hit
+    >>> hit = Hit(Chunk("a:0", "a", 0, "x", 0, 1, "a.txt", "A"), 0.9)
+    >>> renumber("It rained [2]. Then [1, 3].", [Evidence(4, hit, "x", 0, 1), Evidence(5, hit, "y", 0, 1)])
+    'It rained [5]. Then [4].'
+    """
+
+    def back(m) -> str:
+        numbers = [items[k - 1].n for k in marker_numbers(m.group(1)) if 1 <= k <= len(items)]
+        return f"[{', '.join(map(str, numbers))}]" if numbers else ""
+
+    return MARKER.sub(back, reply)
+
+
+def _not_found(answer: Answer, not_found: str) -> Answer:
+    answer.text, answer.abstained, answer.citations, answer.sentences, answer.warnings = not_found, True, [], [], []
+    return answer

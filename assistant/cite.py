@@ -80,10 +80,23 @@ def _normal(text: str) -> str:
 
 
 def is_abstention(answer: str, sentence: str) -> bool:
-    """True when the answer is, or opens with, the fixed not-found sentence.
+    """True when the answer is, or opens with, the fixed not-found sentence, or a sentence that says the same
+    in nearly its words (the model's "The article does not contain the answer ...").
 
-    >>> is_abstention("The articles do not say. [1]", "The articles do not say.")
+    >>> fixed = "The articles do not contain the answer to this question."
+    >>> is_abstention("The articles do not contain the answer to this question. [1]", fixed)
     True
+    >>> is_abstention("The article does not contain the answer to this question [1].", fixed)
+    True
+    >>> is_abstention("The articles say Kerry met Lavrov, not that they agreed on the question.", fixed)
+    False
     """
     said, fixed = _normal(answer), _normal(sentence)
-    return bool(fixed) and said.startswith(fixed)
+    if not fixed:
+        return False
+    if said.startswith(fixed):
+        return True
+    first = _normal(re.split(r"(?<=[.!?])\s", answer.strip(), maxsplit=1)[0]).split()
+    wanted = {w.rstrip("s") for w in fixed.split()}
+    shared = wanted & {w.rstrip("s") for w in first}
+    return len(shared) >= 0.8 * len(wanted) and len(first) <= len(wanted) + 2

@@ -112,6 +112,14 @@ def is_name(word: str, first: bool) -> bool:
     return not first or normal(word) not in OPENERS
 
 
+# Words that make another event of the same name: the men's final is not the women's.
+QUALIFIERS = {"men", "women", "mens", "womens", "doubles", "singles", "mixed", "junior", "juniors", "boys", "girls"}
+QUALIFIER_FORMS = {  # the forms news text gives them: Wimbledon's "ladies' singles"
+    "women": {"women", "woman", "ladies", "lady", "female", "wta"},
+    "men": {"men", "man", "gentlemen", "gentleman", "male", "atp"},
+}
+
+
 @dataclass(frozen=True)
 class Facts:
     names: frozenset[str]  # normalised names ("lavrov", "us", "wimbledon")
@@ -119,6 +127,7 @@ class Facts:
     years: frozenset[int]
     months: frozenset[int]
     content: frozenset[str]  # stems of the other content words
+    qualifiers: frozenset[str] = frozenset()  # "men", "doubles": which event of a name
 
     @property
     def hard(self) -> frozenset[str]:
@@ -158,7 +167,10 @@ def facts(text: str) -> Facts:
         ):
             content.add(stem(low))
         first = tok.endswith(".") and not re.fullmatch(r"(\w\.)+", tok) and low not in ("mr", "mrs", "dr", "st")
-    return Facts(frozenset(names), frozenset(numbers), frozenset(years), frozenset(months), frozenset(content))
+    qualifiers = frozenset(normal(t) for t in tokens) & QUALIFIERS
+    return Facts(
+        frozenset(names), frozenset(numbers), frozenset(years), frozenset(months), frozenset(content), qualifiers
+    )
 
 
 def amount(number: str, unit: str) -> str:
@@ -237,6 +249,7 @@ ANSWER_KINDS = (  # first match wins
     ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where", "location")),
 )
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTH_WORD = "|".join(sorted((rf"{m}\.?" for m in MONTHS), key=len, reverse=True))
 FULL_DATE = re.compile(
     rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,| of)? \d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH},? \d{{4}}\b"
 )
@@ -281,3 +294,39 @@ def answer_strength(kind: str, asked: Facts, text: str) -> float:
         return 1.0 if new_numbers else 0.0
     new_names = [w for w in FULL_NAME.findall(text) if not {normal(x) for x in w.split()} <= asked.names]
     return 1.0 if new_names else 0.5 if found.names - asked.names else 0.0
+
+
+DAY_DATE = re.compile(
+    rf"\b({_MONTH_WORD}) (\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH_WORD})", re.I
+)
+
+
+def month_days(text: str) -> list[tuple[int, int]]:
+    """The (month, day) dates a text states: "Sept. 27", "27 September", "20th of October".
+
+    >>> month_days("It opens Sept. 27, not on 20th October or in May 2015.")
+    [(9, 27), (10, 20)]
+    """
+    out = []
+    for m in DAY_DATE.finditer(text):
+        month, day = (m[1], m[2]) if m[1] else (m[4], m[3])
+        if 1 <= int(day) <= 31:
+            out.append((MONTHS[month.lower().rstrip(".")], int(day)))
+    return out
+
+
+def name_phrases(question: str) -> list[list[str]]:
+    """Runs of two or more capitalised words in a question, its first word aside ("Maxwell Award").
+
+    >>> name_phrases("Who is the Maxwell Award winner in 2019 at the Winter Olympics?")
+    [['Maxwell', 'Award'], ['Winter', 'Olympics']]
+    """
+    runs, run = [], []
+    for i, tok in enumerate(words(question)):
+        if i and is_name(tok, False) and tok.lower() not in STOPWORDS:
+            run.append(tok)
+            continue
+        if len(run) > 1:
+            runs.append(run)
+        run = []
+    return runs + ([run] if len(run) > 1 else [])

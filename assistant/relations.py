@@ -75,19 +75,28 @@ def year_in_another_role(asked: frozenset[int], said: str, dated: set[int]) -> l
     return off
 
 
-def loser(claim: Facts, new: set[str], said: str) -> str:
-    """For a claim that someone won: a name it gives that the evidence shows losing ("beat X", "X lost")."""
+def loser(claim: Facts, new: set[str], said: str, claim_text: str = "") -> str:
+    """For a claim that someone won: a name it gives as a winner that the evidence shows losing ("beat X",
+    "X lost"). A name the claim itself shows losing ("Halep beats Serena Williams") is no claimed winner."""
     if not claim.content & WON:
         return ""
     tokens = [normal(w) for w in words(said)]
     if not {stem(t) for t in tokens} & (WON | {"titl", "winner", "won"}):
         return NO_WINNER
+    winners = (new & claim.names) - beaten([normal(w) for w in words(claim_text)])
     for i, tok in enumerate(tokens):
-        if tok in new and tok in claim.names:
-            before, after = set(tokens[max(0, i - 2) : i]), tokens[i + 1 : i + 3]
-            if before & BEATEN_AFTER or any(t in LOST for t in after):
-                return f"{tok.capitalize()} lost ({' '.join(tokens[max(0, i - 2) : i + 3])})"
+        if tok in winners and tok in beaten(tokens):
+            return f"{tok.capitalize()} lost ({' '.join(tokens[max(0, i - 2) : i + 3])})"
     return ""
+
+
+def beaten(tokens: list[str]) -> set[str]:
+    """The words a text shows losing: those just after "beat", "defeated", "over", or just before "lost"."""
+    return {
+        tok
+        for i, tok in enumerate(tokens)
+        if set(tokens[max(0, i - 2) : i]) & BEATEN_AFTER or any(t in LOST for t in tokens[i + 1 : i + 3])
+    }
 
 
 def dropped_cue(claim: str, said: str, content: list[str]) -> str:

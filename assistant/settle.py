@@ -21,7 +21,7 @@ from dataclasses import replace
 from .cite import MARKER, is_abstention, marker_numbers, resolve_citations
 from .facts import vocabulary
 from .records import Answer, Evidence
-from .verify import check_answer, judge, named_facts, quote_answer, undated
+from .verify import check_answer, evidence_is_about, named_facts, quote_answer, undated
 
 
 def settle(
@@ -36,7 +36,7 @@ def settle(
     if _holds_up(answer, reply, not_found, embedder, threshold):
         return answer
     first = reply
-    best = best_evidence(answer.evidence)
+    best = best_evidence(answer.evidence, answer.standalone_question)
     worth_it = not is_abstention(reply, not_found) or any(e.quotable for e in best)
     if ask_again and best and worth_it:
         again = renumber(ask_again([replace(e, n=i) for i, e in enumerate(best, 1)]), best)
@@ -53,17 +53,11 @@ def settle(
         for e in answer.evidence
         if e.quotable
         and named <= vocabulary(undated(e.text))
-        and answers_alone(e, answer.standalone_question, answer.evidence)
+        and evidence_is_about(answer.standalone_question, answer.evidence, e.n)
     ]
     if quotable:
         return quote_answer(answer, max(quotable, key=lambda e: e.score))
     return _not_found(answer, not_found)
-
-
-def answers_alone(item: Evidence, question: str, evidence: list[Evidence]) -> bool:
-    """The evidence sentence, taken as the answer, passes the check: about the year, person and event asked
-    ("since 2018" is not 2018)."""
-    return not judge(undated(item.text), question, evidence, item.n, 1.0).reason
 
 
 def _holds_up(answer: Answer, reply: str, not_found: str, embedder, threshold: float) -> bool:
@@ -76,9 +70,10 @@ def _holds_up(answer: Answer, reply: str, not_found: str, embedder, threshold: f
     return any(sentence.attached for sentence in answer.sentences)
 
 
-def best_evidence(evidence: list[Evidence]) -> list[Evidence]:
-    """The best key sentence (a quotable one first) with its neighbours from the same article in the list."""
-    keys = [e for e in evidence if e.key]
+def best_evidence(evidence: list[Evidence], question: str) -> list[Evidence]:
+    """The best key sentence about the question's years, numbers and names (a quotable one first), with its
+    neighbours from the same article in the list; [] when no key sentence is about them."""
+    keys = [e for e in evidence if e.key and evidence_is_about(question, evidence, e.n)]
     if not keys:
         return []
     top = max(keys, key=lambda e: (e.quotable, e.score))

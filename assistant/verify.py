@@ -34,13 +34,19 @@ from .chunk import sentence_spans
 from .cite import MARKER, marker_numbers
 from .facts import (
     KIND_WORDS,
+    MONTH_NAMES,
+    QUALIFIER_FORMS,
+    Facts,
     answer_kind,
     answer_strength,
     date_facts,
     facts,
+    month_days,
+    name_phrases,
     stem,
     synonyms,
     vocabulary,
+    words,
 )
 from .records import Answer, Citation, Evidence
 from .relations import NO_WINNER, dropped_cue, estimate, loser, named_for_another_year, reported, year_in_another_role
@@ -105,35 +111,32 @@ def context(evidence: list[Evidence], n: int) -> tuple[str, str, str]:
 
 def judge(claim: str, question: str, evidence: list[Evidence], n: int, cosine: float) -> Verdict:
     """Does evidence item n support the claim? Its score and, when it does not, why."""
-    said, title, stamps = context(evidence, n)
     item = evidence[n - 1]
+    said, have, years = _stated(evidence, n)
     claim_facts, q = facts(claim), facts(question)
-    years, months = date_facts(item.hit.chunk.date)
-    dated = facts(stamps)
-    years, months = years | dated.years, months | dated.months
-    have = vocabulary(f"{said} {title}") | {str(y) for y in years} | {f"month:{m}" for m in months}
     new = (claim_facts.hard - q.names) | {f"month:{m}" for m in claim_facts.months}  # the answer's own facts
-    missing = sorted(x for x in new if x not in have)
+    missing = sorted(x for x in new if x not in have) or days_apart(claim, f"{said} {stamps_of(evidence, n)}")
     if missing:
         return Verdict(0.0, f"not stated in [{n}]: {_shown(missing)}")
-    asked = q.numbers | {f"month:{m}" for m in q.months}
-    off = sorted(x for x in asked if x not in have) or year_in_another_role(q.years, said, years)
-    names_off = sorted(x for x in q.names if not _named(x, have))
-    if off or (q.names and len(names_off) == len(q.names)):
-        return Verdict(0.0, f"[{n}] is about another year, person or event: {_shown(off or names_off)}")
-    stated = vocabulary(said)
+    elsewhere = about_another(q, have, said, years) or _phrases_apart(question, said)
+    if elsewhere:
+        return Verdict(0.0, f"[{n}] is about another year, person or event: {elsewhere}")
+    stated, own = vocabulary(said), vocabulary(undated(item.text))
     content = sorted(c for c in claim_facts.content if c not in KIND)  # "the premiere date": the date is the answer
     covered = [c for c in content if synonyms(c) & stated]
     coverage = len(covered) / len(content) if content else 1.0
-    # what the answer says beyond the question's words, and the question's relation it restates ("agreed")
-    added, asked = [c for c in content if c not in q.content], [c for c in content if c in q.content]
-    for part in (added, asked):
-        if part and sum(1 for c in part if c in covered) < COVERAGE * len(part):
-            missing = [c for c in part if c not in covered]
+    # What the answer says beyond the question's words may come from the sentence's neighbours ("He named
+    # the Syrian and Iraqi armies"); the question's relation it restates ("agreed", "the movie's director")
+    # must be in the cited sentence itself.
+    added = [c for c in content if c not in q.content]
+    asked = [c for c in content if c in q.content]
+    for part, where in ((added, stated), (asked, own)):
+        missing = [c for c in part if not synonyms(c) & where]
+        if part and len(part) - len(missing) < COVERAGE * len(part):
             return Verdict(0.5 * coverage + 0.5 * cosine, f"[{n}] does not say this ({', '.join(missing[:3])})")
     cue = (
         dropped_cue(claim, item.text, content)
-        or loser(claim_facts, new, said)
+        or loser(claim_facts, new, said, claim)
         or reported(claim, item.text)
         or estimate(claim, set(claim_facts.numbers - q.numbers), said)
         or named_for_another_year(set(claim_facts.names - q.names), q.years, said)
@@ -141,7 +144,7 @@ def judge(claim: str, question: str, evidence: list[Evidence], n: int, cosine: f
     if cue:
         return Verdict(0.5 * (0.5 * coverage + 0.5 * cosine), f"[{n}] says {cue}")
     for e in evidence:  # a claimed winner that another sentence about the same contest shows losing
-        lost = loser(claim_facts, new, e.text) if e.met == 1.0 and e.n != n else ""
+        lost = loser(claim_facts, new, e.text, claim) if e.met == 1.0 and e.n != n else ""
         if lost and lost != NO_WINNER:
             return Verdict(0.5 * (0.5 * coverage + 0.5 * cosine), f"[{e.n}] says {lost}")
     return Verdict(0.5 * coverage + 0.5 * cosine)
@@ -171,6 +174,55 @@ def answers(claim: str, question: str) -> bool:
     c, q = facts(claim), facts(question)
     says_more = bool(c.hard - q.hard or c.months - q.months or c.content - q.content)
     return says_more and answer_strength(answer_kind(question), q, claim) >= 0.4
+
+
+def about_another(q: Facts, have: frozenset[str], said: str, years: set[int]) -> str:
+    """What of the question's years, numbers and names the context misses, or holds in another role ("since
+    2018"); all its names must be missing to count ("Syria" may be "Damascus"). "" when it is about them."""
+    asked = q.numbers | {f"month:{m}" for m in q.months}
+    off = sorted(x for x in asked if x not in have) or year_in_another_role(q.years, said, years)
+    off = off or sorted(w for w in q.qualifiers if not QUALIFIER_FORMS.get(w, {w}) & have)  # "men's": another event
+    names_off = sorted(x for x in q.names if not _named(x, have))
+    return _shown(off or names_off) if off or (q.names and len(names_off) == len(q.names)) else ""
+
+
+def evidence_is_about(question: str, evidence: list[Evidence], n: int) -> bool:
+    """Evidence item n is about the question's years, numbers and names (rule 2), whatever it says of them."""
+    said, have, years = _stated(evidence, n)
+    return not about_another(facts(question), have, said, years)
+
+
+def _stated(evidence: list[Evidence], n: int) -> tuple[str, frozenset[str], set[int]]:
+    """(item n's context text, every word and date its context states, the years it is dated)."""
+    said, title, stamps = context(evidence, n)
+    years, months = date_facts(evidence[n - 1].hit.chunk.date)
+    dated = facts(stamps)
+    years, months = years | dated.years, months | dated.months
+    return said, vocabulary(f"{said} {title}") | {str(y) for y in years} | {f"month:{m}" for m in months}, years
+
+
+def stamps_of(evidence: list[Evidence], n: int) -> str:
+    return context(evidence, n)[2]
+
+
+def days_apart(claim: str, said: str) -> list[str]:
+    """The claim's dates with a day ("June 20") that the evidence does not state as one date: a page dated
+    June 16 that tells of "20th October" states no June 20."""
+    stated = set(month_days(said))
+    return [f"{MONTH_NAMES[m].capitalize()} {d}" for m, d in month_days(claim) if (m, d) not in stated]
+
+
+def _phrases_apart(question: str, said: str) -> str:
+    """A name of two or more words in the question ("Maxwell Award", "Winter Olympics") whose words the
+    evidence has only apart ("CFDA Awards winners: Brandon Maxwell"), any order within one word's play."""
+    tokens = [stem(w) for w in words(said)]
+    for phrase in (p for p in name_phrases(question) if len(p) == 2):  # longer names vary more
+        spots = [[i for i, t in enumerate(tokens) if t == stem(w)] for w in phrase]
+        if all(spots) and not any(
+            all(any(abs(i - j) <= len(phrase) for j in others) for others in spots) for i in spots[0]
+        ):
+            return " ".join(phrase)
+    return ""
 
 
 def _named(name: str, have: frozenset[str]) -> bool:

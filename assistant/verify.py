@@ -118,7 +118,7 @@ def judge(claim: str, question: str, evidence: list[Evidence], n: int, cosine: f
     missing = sorted(x for x in new if x not in have) or days_apart(claim, f"{said} {stamps_of(evidence, n)}")
     if missing:
         return Verdict(0.0, f"not stated in [{n}]: {_shown(missing)}")
-    elsewhere = about_another(q, have, said, years) or _phrases_apart(question, said)
+    elsewhere = about_another(q, have, said, years, question)
     if elsewhere:
         return Verdict(0.0, f"[{n}] is about another year, person or event: {elsewhere}")
     stated, own = vocabulary(said), vocabulary(undated(item.text))
@@ -176,20 +176,22 @@ def answers(claim: str, question: str) -> bool:
     return says_more and answer_strength(answer_kind(question), q, claim) >= 0.4
 
 
-def about_another(q: Facts, have: frozenset[str], said: str, years: set[int]) -> str:
+def about_another(q: Facts, have: frozenset[str], said: str, years: set[int], question: str) -> str:
     """What of the question's years, numbers and names the context misses, or holds in another role ("since
     2018"); all its names must be missing to count ("Syria" may be "Damascus"). "" when it is about them."""
     asked = q.numbers | {f"month:{m}" for m in q.months}
     off = sorted(x for x in asked if x not in have) or year_in_another_role(q.years, said, years)
     off = off or sorted(w for w in q.qualifiers if not QUALIFIER_FORMS.get(w, {w}) & have)  # "men's": another event
     names_off = sorted(x for x in q.names if not _named(x, have))
-    return _shown(off or names_off) if off or (q.names and len(names_off) == len(q.names)) else ""
+    if off or (q.names and len(names_off) == len(q.names)):
+        return _shown(off or names_off)
+    return _phrases_apart(question, said)
 
 
 def evidence_is_about(question: str, evidence: list[Evidence], n: int) -> bool:
     """Evidence item n is about the question's years, numbers and names (rule 2), whatever it says of them."""
     said, have, years = _stated(evidence, n)
-    return not about_another(facts(question), have, said, years)
+    return not about_another(facts(question), have, said, years, question)
 
 
 def _stated(evidence: list[Evidence], n: int) -> tuple[str, frozenset[str], set[int]]:

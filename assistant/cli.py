@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -203,7 +204,7 @@ def read_history(path: Path) -> list[dict]:
 def format_answer(answer, streamed: str = "") -> str:
     """The checked answer (when checking changed what streamed), its flags and its sources, for a terminal."""
     lines = ["", ""] if streamed else []
-    if " ".join(answer.text.split()) != " ".join(streamed.split()):
+    if re.sub(r"[\s.]+", "", answer.text) != re.sub(r"[\s.]+", "", streamed):  # not for "afternoon. [2]."
         lines += [("Checked answer: " if streamed else "") + answer.text, ""]
     if answer.standalone_question != answer.question:
         lines.insert(0, f"(searched for: {answer.standalone_question})\n")

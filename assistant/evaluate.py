@@ -210,6 +210,8 @@ def _answer_row(app, answer, q: Question) -> dict:
         "draft_outcome": outcome(q, answer.draft, model_abstained) if answer.draft else result,
         "withheld": bool(answer.draft) and not model_abstained,
         "quoted": answer.quoted,
+        "second_look": answer.second_look,  # the model's reply over the best evidence alone, when it was asked
+        "second_look_kept": bool(answer.second_look) and not answer.abstained and not answer.quoted,
         "flagged": any(s.flag for s in answer.sentences),
         "answer_in_evidence": q.answerable and keywords_hit(evidence_text, q.answer_keywords),
         "evidence_tokens": app.generator.count_tokens(evidence_text) if evidence_text else 0,
@@ -286,6 +288,7 @@ def answer_metrics(rows: list[dict]) -> dict:
         "self_cited_answers": sum(1 for r in written if any(c["origin"] == "model" for c in r["citations"]))
         / (len(written) or 1),
         "quoted": sum(1 for r in rows if r["quoted"]),
+        "second_looks": f"{sum(1 for r in rows if r['second_look_kept'])}/{sum(1 for r in rows if r['second_look'])} kept",
         "abstentions_with_citations": sum(1 for r in rows if r["abstained"] and r["citations"]),
         "ttft_p50_s": _p50([r["ttft_s"] for r in rows if r["ttft_s"] is not None]),
         "latency_p50_s": _p50([r["latency_s"] for r in rows if r["latency_s"] is not None]),

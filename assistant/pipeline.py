@@ -1,19 +1,17 @@
 """The one place that wires the pipeline: read, chunk, embed, index, retrieve, prompt, generate, cite, check.
 
 `Assistant(settings)` holds the Index (index.py: the stores, kept fresh) and
-loads each model the first time it is needed (the embedder for ingest and
-retrieval, the chat model for answers only), each under its own lock, so
-`assistant status` stays instant and loading the chat model holds up no
-retrieval. Tests pass a fake embedder and a scripted generator instead.
-`ask_stream` yields the answer's text pieces as the model writes them, then
-the finished Answer record.
+the Models (loaded.py: each model loaded the first time it is needed, under
+its own lock). Tests pass a fake embedder and a scripted generator instead.
+`ask_stream` yields the evidence first, then the answer's text pieces as the
+model writes them, then the finished Answer record.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import models, prompts
@@ -23,83 +21,40 @@ from .errors import InputError, StoreError
 from .evidence import select_evidence
 from .index import Index
 from .ingest import IngestReport, Progress
+from .loaded import Models
 from .question import check_question, question_core, standalone
 from .records import Answer, Evidence, Hit
 from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
 from .settle import settle
 
 
-class Loaded:
-    """A model made on first use under its own lock: loading one model blocks nothing else."""
-
-    def __init__(self, make: Callable[[], object], value=None):
-        self.make, self.value, self._lock = make, value, threading.Lock()
-
-    def get(self):
-        if self.value is None:
-            with self._lock:
-                if self.value is None:
-                    self.value = self.make()
-        return self.value
-
-
 class Assistant:
     def __init__(self, settings: Settings | None = None, embedder=None, generator=None):
         self.settings = settings or Settings.load()
-        self._embedder = Loaded(self._load_embedder, embedder)
-        self._generator = Loaded(self._load_generator, generator)
+        self.models = Models(self.settings, embedder, generator)
         self._reranker = None
         self._reranker_lock = threading.Lock()
-        self.index = Index(self.settings, embedder.name if embedder is not None else self.embed_name())
+        self.index = Index(self.settings, self.models.embed_name())
 
-    # --- models, loaded on first use --------------------------------------
-    def catalogue(self) -> list[models.ModelSpec]:
-        return models.read_catalogue(self.settings.catalogue)
-
-    def embed_spec(self) -> models.ModelSpec:
-        return models.choose(self.catalogue(), "embedding", self.settings.embed_model)
-
-    def embed_name(self) -> str:
-        """The name the index records for the embedder these settings make."""
-        return self.embed_spec().name + ("+int8" if self.settings.embed_precision == "int8" else "")
-
-    def chat_spec(self) -> models.ModelSpec:
-        return models.choose(self.catalogue(), "chat", self.settings.chat_model)
-
+    # --- models, loaded on first use (loaded.py) --------------------------
     @property
     def embedder(self):
-        return self._embedder.get()
-
-    def _load_embedder(self):
-        from .embed import SentenceTransformerEmbedder
-
-        path, int8 = models.embedding_model_path(self.embed_spec()), self.settings.embed_precision == "int8"
-        return SentenceTransformerEmbedder(path, self.embed_name(), int8=int8)
+        return self.models.embedder
 
     @property
     def generator(self):
-        return self._generator.get()
+        return self.models.generator
 
     @generator.setter
     def generator(self, generator) -> None:
-        self._generator.value = generator
+        self.models.generator = generator
 
     @property
     def loaded_generator(self):
-        """The chat model if it is loaded, else None (the page says the first answer loads it)."""
-        return self._generator.value
+        return self.models.loaded_generator
 
-    def _load_generator(self):
-        s = self.settings
-        if s.llm_url:
-            from .generate import OpenAIGenerator
-
-            return OpenAIGenerator(s.llm_url, s.llm_model, s.llm_api_key, s.llm_timeout)
-        from .generate import LlamaGenerator
-
-        spec = self.chat_spec()
-        path = models.chat_model_path(spec, s.cache_dir)  # joined and checked once, then a stamp says so
-        return LlamaGenerator(str(path), spec.name, n_ctx=s.n_ctx, threads=s.threads)
+    def chat_spec(self) -> models.ModelSpec:
+        return self.models.chat_spec()
 
     # --- the work ---------------------------------------------------------
     def ingest(

@@ -15,11 +15,13 @@ not-found sentence. Nothing here chooses evidence or talks to a model itself:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
+from .chunk import sentence_spans
 from .cite import MARKER, is_abstention, marker_numbers, resolve_citations
-from .facts import vocabulary
+from .facts import _MONTH_WORD, FULL_DATE, answer_kind, month_days, vocabulary
 from .records import Answer, Evidence
 from .verify import check_answer, evidence_is_about, named_facts, quote_answer, undated
 
@@ -61,13 +63,62 @@ def settle(
 
 
 def _holds_up(answer: Answer, reply: str, not_found: str, embedder, threshold: float) -> bool:
-    """Check a reply into the answer; True when some sentence of it is supported by the evidence."""
+    """Check a reply into the answer; True when some sentence of it is supported by the evidence. A date
+    without its year is completed from an evidence sentence that gives the same day with one, if that
+    still checks."""
     if not reply or is_abstention(reply, not_found):
         return False
-    answer.text, answer.citations, answer.invalid_markers = resolve_citations(reply, answer.evidence)
-    answer.warnings = []
-    check_answer(answer, answer.evidence, embedder, threshold)
-    return any(sentence.attached for sentence in answer.sentences)
+    for text in dict.fromkeys([complete_dates(reply, answer.evidence, answer.standalone_question), reply]):
+        answer.text, answer.citations, answer.invalid_markers = resolve_citations(text, answer.evidence)
+        answer.warnings = []
+        check_answer(answer, answer.evidence, embedder, threshold)
+        if any(sentence.attached for sentence in answer.sentences):
+            return True
+    return False
+
+
+PARTIAL = re.compile(  # a day and month with no year after it ("Nov. 12", "20th September")
+    rf"(?:\b(?:{_MONTH_WORD}) \d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH_WORD}))\b(?!,? \d{{4}})",
+    re.I,
+)
+
+
+def complete_dates(reply: str, evidence: list[Evidence], question: str) -> str:
+    """For a "when" question, "released on September 20th [3]." with the date as an evidence sentence gives it
+    for the same day, year included ("released on September 20, 2019"): "released on September 20, 2019 [3][1]."
+
+    >>> from assistant.records import Chunk, Hit
+    >>> hit = Hit(Chunk("a:0", "a", 0, "x", 0, 1, "a.txt", "A"), 0.9)
+    >>> items = [Evidence(1, hit, "It came out on September 20, 2019.", 0, 1), Evidence(2, hit, "Out Sept. 20.", 0, 1)]
+    >>> complete_dates("It was released on Sept. 20 [2].", items, "When was it released?")
+    'It was released on September 20, 2019 [2][1].'
+    >>> complete_dates("It was released on September 20th, 2019 [1].", items, "When was it released?")
+    'It was released on September 20th, 2019 [1].'
+    """
+    if answer_kind(question) != "date":
+        return reply
+    years: dict[tuple[int, int], dict[int, tuple[int, str]]] = {}  # (month, day) -> year -> (evidence, its words)
+    for e in evidence:
+        for m in FULL_DATE.finditer(e.text):
+            (month_day,), year = month_days(m.group()), int(m.group()[-4:])
+            years.setdefault(month_day, {}).setdefault(year, (e.n, m.group()))
+
+    def complete(m: re.Match) -> str:
+        found = years.get(next(iter(month_days(m.group())), None), {})
+        if len(found) != 1:  # no year given for that day, or several: leave it as the model wrote it
+            return m.group()
+        ((n, written),) = found.values()
+        added.append(n)
+        return written  # the whole date as the evidence writes it
+
+    out = []
+    for a, b in sentence_spans(reply):
+        added: list[int] = []
+        sentence = PARTIAL.sub(complete, reply[a:b])
+        markers = "".join(f"[{n}]" for n in dict.fromkeys(added) if f"[{n}]" not in sentence)
+        end = re.search(r"((?:\[\d+\])*)\.?$", sentence)
+        out.append(f"{sentence[: end.start()]}{end.group(1)}{markers}." if markers else sentence)
+    return " ".join(out)
 
 
 def best_evidence(evidence: list[Evidence], question: str) -> list[Evidence]:

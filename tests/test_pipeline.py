@@ -194,3 +194,15 @@ def test_a_rewrite_that_loses_the_names_is_not_trusted(app, generator):
     assert answer.standalone_question.startswith("What did they agree? (after: Where did Kerry and Lavrov meet")
     rewrite_prompt = generator.seen[0][0]["content"]
     assert len(rewrite_prompt) < 2000 and NOT_FOUND not in rewrite_prompt  # bounded; empty turns skipped
+
+
+def test_a_date_without_its_year_gets_the_year_the_evidence_gives_that_day(app, generator):
+    def reply(messages):
+        n = next(re.match(r"\[(\d+)\]", line)[1] for line in messages[-1]["content"].splitlines()
+                 if re.match(r"\[\d+\] .*Sept\. 27, 2015", line))  # fmt: skip
+        return f"Kerry met Lavrov in New York on Sept. 27 [{n}]."
+
+    generator.enqueue(reply)
+    answer = app.ask("When did Kerry meet Lavrov in New York?")
+    assert "Sept. 27, 2015" in answer.text and not answer.abstained, answer.text
+    assert all(c.supported for c in answer.citations)

@@ -58,7 +58,9 @@ def settle(
         and evidence_is_about(answer.standalone_question, answer.evidence, e.n)
     ]
     if quotable:
-        return quote_answer(answer, max(quotable, key=lambda e: e.score))
+        best = max(quotable, key=lambda e: e.score)
+        after = [e for e in answer.evidence if e.n == best.n + 1 and goes_on(best, e)]
+        return quote_answer(answer, [best, *after])
     return _not_found(answer, not_found)
 
 
@@ -119,6 +121,15 @@ def complete_dates(reply: str, evidence: list[Evidence], question: str) -> str:
         end = re.search(r"((?:\[\d+\])*)\.?$", sentence)
         out.append(f"{sentence[: end.start()]}{end.group(1)}{markers}." if markers else sentence)
     return " ".join(out)
+
+
+GOES_ON = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|That|Those)\b")
+
+
+def goes_on(item: Evidence, after: Evidence) -> bool:
+    """The next sentence of the same article, kept as context, that refers back to item ("He named ...")."""
+    same = after.hit.chunk.article_id == item.hit.chunk.article_id
+    return same and not after.key and bool(GOES_ON.match(after.text))
 
 
 def best_evidence(evidence: list[Evidence], question: str) -> list[Evidence]:

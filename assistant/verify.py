@@ -298,11 +298,13 @@ def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: 
     return answer
 
 
-def quote_answer(answer: Answer, item: Evidence) -> Answer:
-    """Answer with one evidence sentence, quoted and cited: supported by construction."""
-    answer.text = f'The articles say: "{item.text}" [{item.n}]'
-    answer.citations = [Citation(item.n, item.hit, True, 1.0, item.text, "checker", item)]
-    answer.sentences = [Sentence(answer.text, (), 1.0, (item.n,))]
+def quote_answer(answer: Answer, items: list[Evidence]) -> Answer:
+    """Answer with evidence sentences quoted and cited (one, and the next when it goes on about it): supported
+    by construction."""
+    answer.text = " ".join(f'"{e.text}" [{e.n}]' for e in items)
+    answer.text = f"The articles say: {answer.text}"
+    answer.citations = [Citation(e.n, e.hit, True, 1.0, e.text, "checker", e) for e in items]
+    answer.sentences = [Sentence(answer.text, (), 1.0, tuple(e.n for e in items))]
     answer.warnings, answer.quoted, answer.abstained = [QUOTE_NOTE], True, False
     return answer
 

@@ -206,3 +206,19 @@ def test_a_date_without_its_year_gets_the_year_the_evidence_gives_that_day(app, 
     answer = app.ask("When did Kerry meet Lavrov in New York?")
     assert "Sept. 27, 2015" in answer.text and not answer.abstained, answer.text
     assert all(c.supported for c in answer.citations)
+
+
+def test_a_quote_takes_the_next_sentence_when_it_goes_on_about_it():
+    from assistant.records import Chunk, Hit
+    from assistant.settle import settle
+
+    text = ("The Russia-proposed coalition, Lavrov said, would bring together all those already fighting on the "
+            "ground. He named the Syrian and Iraqi armies, the Kurds and part of the armed opposition.")  # fmt: skip
+    chunk = Chunk("a:0", "a", 0, text, 0, len(text), "003.txt", "Lavrov Says U.S. Should Cooperate", "2015-08-10")
+    first, second = text.split(" He named")[0], "He named" + text.split(" He named")[1]
+    evidence = [Evidence(1, Hit(chunk, 0.9), first, 0, len(first), 1.0, True, quotable=True),
+                Evidence(2, Hit(chunk, 0.9), second, len(first) + 1, len(text), 0.3, False)]  # fmt: skip
+    answer = Answer("What did Lavrov propose?", standalone_question="What did Lavrov propose?", evidence=evidence)
+    settle(answer, "Lavrov proposed a single front [1].", NOT_FOUND, FakeEmbedder(), 0.45, lambda items: NOT_FOUND)
+    assert answer.quoted and answer.text.startswith('The articles say: "The Russia-proposed coalition')
+    assert '"He named the Syrian and Iraqi armies' in answer.text and [c.n for c in answer.citations] == [1, 2]

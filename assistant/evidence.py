@@ -34,8 +34,6 @@ from .facts import (
     MONTHS,
     NUMBER_WORDS,
     ORDINAL,
-    answer_kind,
-    answer_strength,
     date_facts,
     facts,
     is_number,
@@ -44,6 +42,7 @@ from .facts import (
     vocabulary,
     words,
 )
+from .kinds import answer_kind, answer_strength
 from .lexical import STOPWORDS
 from .records import Chunk, Evidence, Hit
 

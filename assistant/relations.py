@@ -7,7 +7,9 @@ reader: a negation or hedge the claim drops ("is due to discuss" for
 what the claim's subject only reports ("According to Lavrov, Putin has
 proposed ..."), a year the evidence names only as a bound ("since 2018"), a
 name a list gives for another year, an estimate given as a result ("the
-consensus ... is $5.1 billion"). All by words and their order: no parser, no
+consensus ... is $5.1 billion"), a date made of the page's month and another
+date's day, a two-word name the evidence has only apart ("CFDA Awards winners:
+Brandon Maxwell" is no Maxwell Award). All by words and their order: no parser, no
 model, so a rule fires only where its words are plain.
 """
 
@@ -16,7 +18,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from .facts import Facts, amount, is_name, normal, stem, synonyms, words
+from .facts import MONTH_NAMES, Facts, amount, is_name, normal, stem, synonyms, words
+from .kinds import month_days, name_phrases
 from .lexical import STOPWORDS
 
 NEGATIONS = {"not", "no", "never", "n't", "without", "neither", "nor", "failed", "refused", "denied", "cannot"}
@@ -147,4 +150,24 @@ def named_for_another_year(new_names: set[str], asked_years: frozenset[int], sai
             year = next((t for t in reversed(tokens[max(0, i - 6) : i]) if YEAR.match(t)), "")
             if year and int(year) not in asked_years:
                 return f"{tok.capitalize()} under {year}"
+    return ""
+
+
+def days_apart(claim: str, said: str) -> list[str]:
+    """The claim's dates with a day ("June 20") that the evidence does not state as one date: a page dated
+    June 16 that tells of "20th October" states no June 20."""
+    stated = set(month_days(said))
+    return [f"{MONTH_NAMES[m].capitalize()} {d}" for m, d in month_days(claim) if (m, d) not in stated]
+
+
+def phrases_apart(question: str, said: str) -> str:
+    """A name of two or more words in the question ("Maxwell Award", "Winter Olympics") whose words the
+    evidence has only apart ("CFDA Awards winners: Brandon Maxwell"), any order within one word's play."""
+    tokens = [stem(w) for w in words(said)]
+    for phrase in (p for p in name_phrases(question) if len(p) == 2):  # longer names vary more
+        spots = [[i for i, t in enumerate(tokens) if t == stem(w)] for w in phrase]
+        if all(spots) and not any(
+            all(any(abs(i - j) <= len(phrase) for j in others) for others in spots) for i in spots[0]
+        ):
+            return " ".join(phrase)
     return ""

@@ -8,9 +8,12 @@ sentence and its neighbours: a small model that picks the wrong sentence among
 ten near misses usually reads one right sentence correctly. That second reply
 is checked like the first. If it fails too, the best quotable sentence is
 quoted when the model's own answer points there (it only repeated the
-question, or what it names is in that sentence); else the answer is the
-not-found sentence. Nothing here chooses evidence or talks to a model itself:
-`ask_again` does (pipeline.py).
+question, or what it names is in that sentence), with the next sentence when
+it goes on about it ("He named ..."); else the answer is the not-found
+sentence. For a "when" question a date without its year is written as an
+evidence sentence gives that day with its year, and that sentence is cited.
+Nothing here chooses evidence or talks to a model itself: `ask_again` does
+(pipeline.py).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import replace
 
 from .chunk import sentence_spans
 from .cite import MARKER, is_abstention, marker_numbers, resolve_citations
-from .facts import _MONTH_WORD, FULL_DATE, answer_kind, month_days, vocabulary
+from .facts import vocabulary
+from .kinds import FULL_DATE, MONTH_WORD, answer_kind, month_days
 from .records import Answer, Evidence
 from .verify import check_answer, evidence_is_about, named_facts, quote_answer, undated
 
@@ -80,7 +84,7 @@ def _holds_up(answer: Answer, reply: str, not_found: str, embedder, threshold: f
 
 
 PARTIAL = re.compile(  # a day and month with no year after it ("Nov. 12", "20th September")
-    rf"(?:\b(?:{_MONTH_WORD}) \d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH_WORD}))\b(?!,? \d{{4}})",
+    rf"(?:\b(?:{MONTH_WORD}) \d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTH_WORD}))\b(?!,? \d{{4}})",
     re.I,
 )
 

@@ -34,22 +34,27 @@ from .chunk import sentence_spans
 from .cite import MARKER, marker_numbers
 from .facts import (
     KIND_WORDS,
-    MONTH_NAMES,
     QUALIFIER_FORMS,
     Facts,
-    answer_kind,
-    answer_strength,
     date_facts,
     facts,
-    month_days,
-    name_phrases,
     stem,
     synonyms,
     vocabulary,
-    words,
 )
+from .kinds import answer_kind, answer_strength
 from .records import Answer, Citation, Evidence
-from .relations import NO_WINNER, dropped_cue, estimate, loser, named_for_another_year, reported, year_in_another_role
+from .relations import (
+    NO_WINNER,
+    days_apart,
+    dropped_cue,
+    estimate,
+    loser,
+    named_for_another_year,
+    phrases_apart,
+    reported,
+    year_in_another_role,
+)
 
 UNSUPPORTED_NOTE = "Most of this answer is not supported by the evidence: check it against the sources."
 QUOTE_NOTE = "A quote from the articles, not a written answer: the model's answer did not hold up against the evidence."
@@ -185,7 +190,7 @@ def about_another(q: Facts, have: frozenset[str], said: str, years: set[int], qu
     names_off = sorted(x for x in q.names if not _named(x, have))
     if off or (q.names and len(names_off) == len(q.names)):
         return _shown(off or names_off)
-    return _phrases_apart(question, said)
+    return phrases_apart(question, said)
 
 
 def evidence_is_about(question: str, evidence: list[Evidence], n: int) -> bool:
@@ -205,26 +210,6 @@ def _stated(evidence: list[Evidence], n: int) -> tuple[str, frozenset[str], set[
 
 def stamps_of(evidence: list[Evidence], n: int) -> str:
     return context(evidence, n)[2]
-
-
-def days_apart(claim: str, said: str) -> list[str]:
-    """The claim's dates with a day ("June 20") that the evidence does not state as one date: a page dated
-    June 16 that tells of "20th October" states no June 20."""
-    stated = set(month_days(said))
-    return [f"{MONTH_NAMES[m].capitalize()} {d}" for m, d in month_days(claim) if (m, d) not in stated]
-
-
-def _phrases_apart(question: str, said: str) -> str:
-    """A name of two or more words in the question ("Maxwell Award", "Winter Olympics") whose words the
-    evidence has only apart ("CFDA Awards winners: Brandon Maxwell"), any order within one word's play."""
-    tokens = [stem(w) for w in words(said)]
-    for phrase in (p for p in name_phrases(question) if len(p) == 2):  # longer names vary more
-        spots = [[i for i, t in enumerate(tokens) if t == stem(w)] for w in phrase]
-        if all(spots) and not any(
-            all(any(abs(i - j) <= len(phrase) for j in others) for others in spots) for i in spots[0]
-        ):
-            return " ".join(phrase)
-    return ""
 
 
 def _named(name: str, have: frozenset[str]) -> bool:

@@ -2,7 +2,7 @@
 
 from assistant.chunk import chunk_article
 from assistant.evidence import article_sentences, select_evidence
-from assistant.facts import answer_kind
+from assistant.kinds import answer_kind
 from assistant.read import make_article
 from assistant.records import Hit
 

@@ -229,11 +229,10 @@ def synonyms(word_stem: str) -> set[str]:
     >>> sorted(synonyms(stem("acquired")))
     ['acquir', 'acquis', 'buy', 'pay', 'purcha', 'takeov']
     """
-    for group in SYNONYMS:
-        stems = {stem(w) for w in group}
-        if word_stem in stems:
-            return stems
-    return {word_stem}
+    return set(_SYNONYM_STEMS.get(word_stem, {word_stem}))
+
+
+_SYNONYM_STEMS = {st: group for group in (frozenset(stem(w) for w in g) for g in SYNONYMS) for st in group}
 
 
 def date_facts(iso: str) -> tuple[set[int], set[int]]:

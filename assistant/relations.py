@@ -30,7 +30,19 @@ HEDGES = {
 }  # fmt: skip
 # A contest: the claim says someone won; the evidence names them after "beat", or before "lost".
 WON = {"win", "beat", "defeat", "champi", "victor"}  # stems
-BEATEN_AFTER = {"beat", "beats", "beaten", "beating", "defeated", "defeating", "defeats", "over", "against", "vs"}
+BEATEN_AFTER = {
+    "beat",
+    "beats",
+    "beaten",
+    "beating",
+    "defeated",
+    "defeating",
+    "defeats",
+    "over",
+    "against",
+    "versus",
+    "vs",
+}
 NO_WINNER = "nothing of who won"
 LOST = {"lost", "loses", "lose", "losing", "fell", "falls", "conceded"}
 CUE_REACH = 4  # a cue this many words or fewer before a word governs it
@@ -87,8 +99,9 @@ def loser(claim: Facts, new: set[str], said: str, claim_text: str = "") -> str:
     if not {stem(t) for t in tokens} & (WON | {"titl", "winner", "won"}):
         return NO_WINNER
     winners = (new & claim.names) - beaten([normal(w) for w in words(claim_text)])
+    shown_losing = beaten(tokens)
     for i, tok in enumerate(tokens):
-        if tok in winners and tok in beaten(tokens):
+        if tok in winners and tok in shown_losing:
             return f"{tok.capitalize()} lost ({' '.join(tokens[max(0, i - 2) : i + 3])})"
     return ""
 

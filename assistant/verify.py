@@ -117,10 +117,10 @@ def context(evidence: list[Evidence], n: int) -> tuple[str, str, str]:
 def judge(claim: str, question: str, evidence: list[Evidence], n: int, cosine: float) -> Verdict:
     """Does evidence item n support the claim? Its score and, when it does not, why."""
     item = evidence[n - 1]
-    said, have, years = _stated(evidence, n)
+    said, stamps, have, years = _stated(evidence, n)
     claim_facts, q = facts(claim), facts(question)
     new = (claim_facts.hard - q.names) | {f"month:{m}" for m in claim_facts.months}  # the answer's own facts
-    missing = sorted(x for x in new if x not in have) or days_apart(claim, f"{said} {stamps_of(evidence, n)}")
+    missing = sorted(x for x in new if x not in have) or days_apart(claim, f"{said} {stamps}")
     if missing:
         return Verdict(0.0, f"not stated in [{n}]: {_shown(missing)}")
     elsewhere = about_another(q, have, said, years, question)
@@ -195,21 +195,18 @@ def about_another(q: Facts, have: frozenset[str], said: str, years: set[int], qu
 
 def evidence_is_about(question: str, evidence: list[Evidence], n: int) -> bool:
     """Evidence item n is about the question's years, numbers and names (rule 2), whatever it says of them."""
-    said, have, years = _stated(evidence, n)
+    said, _, have, years = _stated(evidence, n)
     return not about_another(facts(question), have, said, years, question)
 
 
-def _stated(evidence: list[Evidence], n: int) -> tuple[str, frozenset[str], set[int]]:
-    """(item n's context text, every word and date its context states, the years it is dated)."""
+def _stated(evidence: list[Evidence], n: int) -> tuple[str, str, frozenset[str], set[int]]:
+    """(item n's context text, its date stamps, every word and date its context states, the years it is dated)."""
     said, title, stamps = context(evidence, n)
     years, months = date_facts(evidence[n - 1].hit.chunk.date)
     dated = facts(stamps)
     years, months = years | dated.years, months | dated.months
-    return said, vocabulary(f"{said} {title}") | {str(y) for y in years} | {f"month:{m}" for m in months}, years
-
-
-def stamps_of(evidence: list[Evidence], n: int) -> str:
-    return context(evidence, n)[2]
+    have = vocabulary(f"{said} {title}") | {str(y) for y in years} | {f"month:{m}" for m in months}
+    return said, stamps, have, years
 
 
 def _named(name: str, have: frozenset[str]) -> bool:
@@ -286,8 +283,7 @@ def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: 
 def quote_answer(answer: Answer, items: list[Evidence]) -> Answer:
     """Answer with evidence sentences quoted and cited (one, and the next when it goes on about it): supported
     by construction."""
-    answer.text = " ".join(f'"{e.text}" [{e.n}]' for e in items)
-    answer.text = f"The articles say: {answer.text}"
+    answer.text = "The articles say: " + " ".join(f'"{e.text}" [{e.n}]' for e in items)
     answer.citations = [Citation(e.n, e.hit, True, 1.0, e.text, "checker", e) for e in items]
     answer.sentences = [Sentence(answer.text, (), 1.0, tuple(e.n for e in items))]
     answer.warnings, answer.quoted, answer.abstained = [QUOTE_NOTE], True, False

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 
+from .across import ArticleLine, spoken_date
 from .cite import MARKER
 from .records import Answer, Citation, Evidence
 
@@ -94,13 +95,38 @@ def sources_html(answer: Answer | None, turn: int, evidence: list[Evidence] | No
 
 
 def answer_text(answer: Answer, turn: int) -> str:
-    """The answer for the chat: markers linked to their evidence, then warnings and each flagged sentence."""
-    text = chat_text(answer.text)
+    """The answer for the chat: markers linked to their evidence, then warnings and each flagged sentence; the
+    dates the question meant first, and one paragraph per article for an answer across articles."""
+    text = chat_text(answer.text).replace("\n", "\n\n")
+    if answer.dates:
+        text = f"*Dates: {chat_text(answer.dates)}*\n\n{text}"
     if answer.abstained:
         return text
     notes = [f"⚠ {chat_text(w)}" for w in answer.warnings]
     notes += [f"⚠ Not supported: “{chat_text(s.text)}” ({chat_text(s.reason)})" for s in answer.sentences if s.flag]
     return link_markers(text, turn) + "".join(f"\n\n{n}" for n in notes)
+
+
+def timeline_html(lines: list[ArticleLine], dates: str = "", topic: str = "") -> str:
+    """The Timeline tab: one card per article in date order (date, outlet, title, file), its sentences about the
+    topic quoted with their offsets, and a button that opens the article with them marked."""
+    if not lines:
+        return f"<p>No article bears on “{html.escape(topic)}”.</p>" if topic else "<p>The timeline appears here.</p>"
+    cards = [f"<p><b>Dates:</b> {html.escape(dates)}</p>"] if dates else []
+    for line in lines:
+        c = line.chunk
+        rows = "".join(
+            f'<p class="sentence">“{html.escape(e.text)}” <span class="verdict">(characters {e.start}-{e.end})</span></p>'
+            for e in line.evidence
+        )
+        spans = ",".join(f"{e.start}-{e.end}" for e in line.evidence)
+        when = html.escape(spoken_date(c.date) if c.date else "undated")
+        cards.append(
+            f'<div class="source-card timeline-entry"><div class="when"><b>{when}</b></div>'
+            f"<b>{html.escape(c.title or c.source)}</b>{_meta(c)}<div class='evidence'>{rows}</div>"
+            f"{_opener(c.article_id, spans)}</div>"
+        )
+    return "\n".join(cards)
 
 
 def article_html(article: dict, spans: str = "") -> str:

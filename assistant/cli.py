@@ -171,6 +171,7 @@ def forget(ctx, paths):
 def ask(ctx, question, as_json, history, **kwargs):
     """Answer QUESTION from the indexed articles, citing passages."""
     from .pipeline import Answer
+    from .terminal import format_answer
 
     app = assistant_from(ctx)
     turns = read_history(history) if history else []
@@ -187,6 +188,23 @@ def ask(ctx, question, as_json, history, **kwargs):
     click.echo(format_answer(answer, streamed))
 
 
+@cli.command()
+@click.argument("topic")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@filter_options
+@click.pass_context
+def timeline(ctx, topic, as_json, **kwargs):
+    """The articles that bear on TOPIC, in date order, each with the sentences of it about TOPIC (no chat model)."""
+    from .terminal import format_timeline
+
+    lines, dates = assistant_from(ctx).timeline(topic, filters=make_filters(kwargs))
+    if as_json:
+        click.echo(json.dumps({"topic": topic, "dates": dates, "articles": [x.to_json() for x in lines]}, indent=2,
+                              ensure_ascii=False))  # fmt: skip
+        return
+    click.echo(format_timeline(topic, lines, dates))
+
+
 def read_history(path: Path) -> list[dict]:
     """Earlier turns from a JSON file: [{"role": "user"|"assistant", "content": "..."}]."""
     try:
@@ -199,29 +217,6 @@ def read_history(path: Path) -> list[dict]:
     ):
         raise InputError(f'history file {path} must be a list of {{"role": "user"|"assistant", "content": "..."}}')
     return turns
-
-
-def format_answer(answer, streamed: str = "") -> str:
-    """The checked answer (when checking changed what streamed), its flags and its sources, for a terminal."""
-    lines = ["", ""] if streamed else []
-    if re.sub(r"[\s.]+", "", answer.text) != re.sub(r"[\s.]+", "", streamed):  # not for "afternoon. [2]."
-        lines += [("Checked answer: " if streamed else "") + answer.text, ""]
-    if answer.standalone_question != answer.question:
-        lines.insert(0, f"(searched for: {answer.standalone_question})\n")
-    lines += [f"! {w}" for w in answer.warnings]
-    lines += [f"! Not supported: {s.text} ({s.reason})" for s in answer.sentences if s.flag]
-    if answer.citations:
-        lines.append("Sources:")
-    for c in answer.citations:
-        ch = c.hit.chunk
-        details = ", ".join(x for x in (ch.outlet, ch.date) if x)
-        verdict = "" if c.supported is not False else "  [does NOT support the sentence citing it]"
-        lines.append(f"[{c.n}] {ch.title}{f' ({details})' if details else ''}: {ch.source}{verdict}")
-        lines.append("    " + " ".join((c.quote or ch.text).split())[:400])
-    if answer.abstained and answer.evidence:
-        lines.append("Closest evidence found:")
-        lines += [f"  - {e.text[:200]} ({e.hit.chunk.source})" for e in answer.evidence[:3]]
-    return "\n".join(lines).rstrip()
 
 
 @cli.command()

@@ -1,7 +1,10 @@
 """Measure retrieval and answers against a question set (the seed_qa_dev.jsonl format).
 
 Each line: {"id", "question", "gold_docs": [paths relative to the folder ingested],
-"answer_keywords": [[alternatives], ...], "answerable": bool}.
+"answer_keywords": [[alternatives], ...], "answerable": bool}, and optionally "kind" (a group
+the figures are also given for: "across", "latest", "dated") and "article_keywords":
+{gold path: [[alternatives], ...]}, for a question answered one line per article: it is right
+when the line of each of those articles holds its groups.
 
 Retrieval metrics look at the ranked list of DISTINCT articles retrieved for the
 question: a question is found at rank r when the r-th distinct article is one of
@@ -37,6 +40,8 @@ class Question:
     gold_docs: tuple[str, ...]
     answer_keywords: tuple[tuple[str, ...], ...]
     answerable: bool
+    kind: str = ""
+    article_keywords: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
 
 
 def read_questions(path: Path) -> list[Question]:
@@ -79,7 +84,19 @@ def parse_question(row, number: int) -> Question:
     answerable = row.get("answerable", True)
     if not isinstance(answerable, bool):
         raise ValueError('"answerable" must be true or false')
-    return Question(str(row.get("id", number)), question, tuple(gold), tuple(tuple(g) for g in groups), answerable)
+    per_article = row.get("article_keywords", {})
+    if not isinstance(per_article, dict) or not all(
+        isinstance(g, list) and all(isinstance(a, list) and a and all(isinstance(k, str) for k in a) for a in g)
+        for g in per_article.values()
+    ):
+        raise ValueError('"article_keywords" must map article paths to lists of alternatives, like {"a.txt": [["x"]]}')
+    kind = row.get("kind", "")
+    if not isinstance(kind, str):
+        raise ValueError('"kind" must be a string')
+    return Question(
+        str(row.get("id", number)), question, tuple(gold), tuple(tuple(g) for g in groups), answerable, kind,
+        tuple((path, tuple(tuple(a) for a in g)) for path, g in per_article.items()),
+    )  # fmt: skip
 
 
 def matches(source: str, gold: str) -> bool:
@@ -158,6 +175,7 @@ def evaluate(app, questions: list[Question], retrieval_only: bool = False, depth
         sources = [h.chunk.source for h in hits]
         row = {
             "id": q.id,
+            "kind": q.kind,
             "question": q.question,
             "answerable": q.answerable,
             "gold_docs": list(q.gold_docs),
@@ -182,26 +200,38 @@ def _hits(hits) -> list[dict]:
     return [{"source": h.chunk.source, "chunk": h.chunk.id, "score": round(h.score, 4)} for h in hits]
 
 
-def outcome(q: Question, text: str, abstained: bool) -> str:
+def outcome(q: Question, text: str, abstained: bool, lines: dict[str, str] | None = None) -> str:
     """right, wrong or false_abstention for an answerable question; invented or abstained for the others.
+    `lines`: source -> the text of that article's line, for a question with article_keywords.
 
     >>> q = Question("1", "Who?", (), (("Kerry",),), True)
     >>> outcome(q, "Kerry did.", False), outcome(q, "Lavrov did.", False), outcome(q, "", True)
     ('right', 'wrong', 'false_abstention')
+    >>> q = Question("2", "Each?", (), (), True, "across", (("a.txt", (("Kerry",),)), ("b.txt", (("Lavrov",),))))
+    >>> outcome(q, "", False, {"x/a.txt": "Kerry", "b.txt": "Lavrov"}), outcome(q, "", False, {"a.txt": "Kerry"})
+    ('right', 'wrong')
     """
     if not q.answerable:
         return "abstained" if abstained else "invented"
     if abstained:
         return "false_abstention"
+    lines = lines or {}
+    for gold, groups in q.article_keywords:
+        said = " ".join(line for source, line in lines.items() if matches(source, gold))
+        if not said or not keywords_hit(said, groups):
+            return "wrong"
     return "right" if keywords_hit(text, q.answer_keywords) else "wrong"
 
 
 def _answer_row(app, answer, q: Question) -> dict:
-    result = outcome(q, answer.text, answer.abstained)
+    lines = {x.chunk.source: " ".join(e.text for e in x.evidence) for x in answer.lines}
+    result = outcome(q, f"{answer.text} {answer.dates}", answer.abstained, lines)
     model_abstained = is_abstention(answer.draft, prompts.not_found_sentence(app.settings.prompts_dir))
     evidence_text = " ".join(e.text for e in answer.evidence)
     return {
         "answer": answer.text,
+        "dates": answer.dates,
+        "per_article": sorted(lines),
         "abstained": answer.abstained,
         "outcome": result,
         "answer_hit": result == "right",
@@ -264,6 +294,16 @@ def check_rates(rows: list[dict]) -> dict:
     }
 
 
+def kind_rates(rows: list[dict]) -> dict:
+    """Right answers per kind of question ("across", "latest", ...), for the questions that name a kind."""
+    kinds = sorted({r["kind"] for r in rows if r["kind"]})
+    return {
+        f"{kind}_right": f"{sum(r['outcome'] == 'right' for r in group)}/{len(group)}"
+        for kind in kinds
+        for group in [[r for r in rows if r["kind"] == kind and r["answerable"]]]
+    }
+
+
 def answer_metrics(rows: list[dict]) -> dict:
     answerable = [r for r in rows if r["answerable"]]
     cites = [c for r in rows for c in r["citations"]]
@@ -290,6 +330,7 @@ def answer_metrics(rows: list[dict]) -> dict:
         "quoted": sum(1 for r in rows if r["quoted"]),
         "second_looks": f"{sum(1 for r in rows if r['second_look_kept'])}/{sum(1 for r in rows if r['second_look'])} kept",
         "abstentions_with_citations": sum(1 for r in rows if r["abstained"] and r["citations"]),
+        **kind_rates(rows),
         "ttft_p50_s": _p50([r["ttft_s"] for r in rows if r["ttft_s"] is not None]),
         "latency_p50_s": _p50([r["latency_s"] for r in rows if r["latency_s"] is not None]),
     }
@@ -302,5 +343,5 @@ def format_table(result: dict) -> str:
     for r in result["questions"]:
         found = r.get("found_at", "-")
         mark = f" {r['outcome']}" if "outcome" in r else ""
-        lines.append(f"{r['id']:8} found@{found!s:4}{mark:17} {r['question'][:70]}")
+        lines.append(f"{r['id']:8} {r['kind']:7} found@{found!s:4}{mark:17} {r['question'][:70]}")
     return "\n".join(lines)

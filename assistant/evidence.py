@@ -24,6 +24,7 @@ answer fails its check.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ from .facts import (
     vocabulary,
     words,
 )
-from .kinds import answer_kind, answer_strength
+from .kinds import answer_kind, answer_strength, counted
 from .lexical import STOPWORDS
 from .records import Chunk, Evidence, Hit
 
@@ -133,6 +134,16 @@ class QuestionTerms:
         self.required = self.facts.hard | {f"month:{m}" for m in self.facts.months}
         self.bound = bound_numbers(question)
         self.wants = answer_kind(question)
+        self.unit = counted(question)  # what "how many" counts: "45 banks" answers it, "14bn euros" less
+        self.answer_bonus = ANSWER_BONUS
+
+    def within_article(self) -> QuestionTerms:
+        """These terms for ranking the sentences of one article that states the names already: none of them
+        is required again of each sentence ("Mr Kilroy-Silk" is the "Robert Kilroy-Silk" of its lead)."""
+        loose = copy.copy(self)
+        loose.required, loose.bound = frozenset(), {}
+        loose.answer_bonus = 2 * ANSWER_BONUS  # the article is about the topic: what tells its answer is the kind
+        return loose
 
     def coverage(self, vocab: frozenset[str]) -> float:
         """Weighted share of the question's terms found in a vocabulary."""
@@ -217,8 +228,8 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
         in_order = heads + [t for j in around for t in tokens[j]]
         met = q.met(context, years | set().union(*(stated[j].years for j in around)), months, in_order)
         mine = q.coverage(own[i])
-        offers = answer_strength(q.wants, q.facts, s.text[s.lead :])  # a date stamp ahead is no answer to "when"
-        lexical = 0.7 * mine + 0.3 * q.coverage(context) + ANSWER_BONUS * offers * bool(q.wants)
+        offers = answer_strength(q.wants, q.facts, s.text[s.lead :], q.unit)  # a date stamp ahead: no "when"
+        lexical = 0.7 * mine + 0.3 * q.coverage(context) + q.answer_bonus * offers * bool(q.wants)
         asks = s.text.rstrip(" .…").endswith("?")  # a sentence that asks the question does not answer it
         score = lexical * (0.5 + 0.5 * met) * (0.5 if asks else 1.0) - 0.02 * s.rank
         relation = len(q.facts.content & own[i]) / len(q.facts.content) if q.facts.content else 1.0

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 
-from .facts import MONTHS, Facts, facts, is_name, normal, words
+from .facts import MONTHS, NUMBER_WORDS, Facts, facts, is_name, is_number, normal, stem, words
 from .lexical import STOPWORDS
 
 ANSWER_KINDS = (  # first match wins
     ("date", ("when", "what year", "which year", "what date", "release date", "premiere date", "what day")),
     ("money", ("how much", "revenue", "price", "cost", "worth", "paid", "profit", "sales", "budget", "salary")),
-    ("count", ("how many", "population", "what percentage", "number of")),
+    ("count", ("how many", "how long", "population", "what percentage", "number of")),
     ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where", "location")),
 )
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -44,7 +44,42 @@ def answer_kind(question: str) -> str:
     return ""
 
 
-def answer_strength(kind: str, asked: Facts, text: str) -> float:
+DURATIONS = ("day", "week", "month", "year", "hour", "minute")
+
+
+def counted(question: str) -> frozenset[str]:
+    """The stems of what a count question counts: the word after "how many", the units of time after
+    "how long"; empty for any other question.
+
+    >>> sorted(counted("How many banks did Parmalat sue?")), len(counted("How long a ban did he face?"))
+    (['bank'], 6)
+    """
+    tokens = [normal(w) for w in words(question)]
+    for i, (a, b) in enumerate(zip(tokens, tokens[1:])):
+        if a == "how" and b == "many" and i + 2 < len(tokens):
+            return frozenset({stem(tokens[i + 2])})
+        if a == "how" and b == "long":
+            return frozenset(stem(u) for u in DURATIONS)
+    return frozenset()
+
+
+def counts(text: str, unit: frozenset[str]) -> bool:
+    """Whether text gives a number of the unit: "45 banks", "seven months", "a two-year ban".
+
+    >>> counts("Parmalat has sued 45 banks.", frozenset({"bank"})), counts("It owes 14bn euros.", frozenset({"bank"}))
+    (True, False)
+    """
+    tokens = [normal(w) for w in words(text)]
+    for i, t in enumerate(tokens):
+        number, _, rest = t.partition("-")
+        if not (is_number(number) or number in NUMBER_WORDS):
+            continue
+        if (rest and stem(rest) in unit) or any(stem(x) in unit for x in tokens[i + 1 : i + 3]):
+            return True
+    return False
+
+
+def answer_strength(kind: str, asked: Facts, text: str, unit: frozenset[str] = frozenset()) -> float:
     """How fully text states the kind of thing asked for, beyond the question's own facts (`asked`): 1.0 for a
     whole date ("May 15, 2012"), a full name or an amount of money; less for a month or a year alone, one
     capitalised word, a bare number; 0.0 for none; 1.0 when the question asks no kind.
@@ -63,8 +98,10 @@ def answer_strength(kind: str, asked: Facts, text: str) -> float:
         return 0.7 if PART_DATE.search(text) else 0.4 if found.months or found.years - asked.years else 0.0
     if kind == "money":
         return 1.0 if new_numbers and MONEY.search(text) else 0.3 if new_numbers else 0.0
-    if kind == "count":
-        return 1.0 if new_numbers else 0.0
+    if kind == "count":  # a number of the thing counted, when the question says what it counts ("how many banks")
+        if unit and counts(text, unit):  # "seven months": number words count too
+            return 1.0
+        return (0.5 if unit else 1.0) if new_numbers else 0.0
     new_names = [w for w in FULL_NAME.findall(text) if not {normal(x) for x in w.split()} <= asked.names]
     return 1.0 if new_names else 0.5 if found.names - asked.names else 0.0
 

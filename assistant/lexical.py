@@ -159,6 +159,13 @@ class LexicalIndex:
                         found.append(Chunk(chunk_id, aid, index, text, start, end, **shared))
         return sorted(found, key=lambda c: (c.article_id, c.index))
 
+    @_readable
+    def dates(self) -> list[str]:
+        """The dates of the indexed articles (ISO days; articles without one are left out)."""
+        with self._lock:
+            rows = self.db.execute("SELECT json_extract(meta, '$.date') FROM articles WHERE meta IS NOT NULL")
+            return [d for (d,) in rows.fetchall() if d]
+
     def relabel(self, chunks: Iterable[Chunk]) -> None:
         """Store these chunks' article metadata (a new name shown, a new folder) without touching the text."""
         with self._transaction():

@@ -12,12 +12,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from . import models, prompts
 from .cite import answer_grammar
 from .config import Settings
 from .errors import InputError, StoreError
+from .across import ArticleLine, article_lines, asks_across, lines_answer, topic_of
 from .evidence import select_evidence
 from .index import Index
 from .ingest import IngestReport, Progress
@@ -26,6 +28,7 @@ from .question import check_question, question_core, standalone
 from .records import Answer, Evidence, Hit
 from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
 from .settle import settle
+from .when import DatesMeant, dates_meant
 
 
 class Assistant:
@@ -81,13 +84,15 @@ class Assistant:
                 self._reranker = CrossEncoderReranker(path)
         return self._reranker if path else None
 
-    def retrieve(self, question: str, filters: Filters = Filters(), top_k: int | None = None, vector=None) -> list[Hit]:
+    def retrieve(
+        self, question: str, filters: Filters = Filters(), top_k: int | None = None, vector=None, per_article=None
+    ) -> list[Hit]:
         """The passages for a question; filters that are not real dates, or that no article passes, are an
         InputError (so that a typo in a filter is never answered "not in the articles")."""
         s = self.settings
         hits = retrieve(
             question, self.embedder, self.index.store, self.index.lexical, top_k=top_k or s.top_k,
-            per_article=s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
+            per_article=per_article or s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
             filters=check_filters(filters), candidates=s.candidates, reranker=self.reranker, vector=vector,
         )  # fmt: skip
         if not hits and filters and not any(filters.admits(**a) for a in self.index.store.articles().values()):
@@ -104,6 +109,33 @@ class Assistant:
             index.lexical.inverse_document_frequencies,
             self.settings.evidence_budget,
         )
+
+    def dates_meant(self, question: str, filters: Filters) -> tuple[DatesMeant, Filters, str]:
+        """The dates the question means (when.py) and the filters with them; dates the reader set in the filters
+        win. A month no article is dated in is not a filter: the warning says so and every date is searched."""
+        if filters.date_from or filters.date_to:
+            return DatesMeant(), filters, ""
+        dates = self.index.lexical.dates()
+        meant = dates_meant(question, dates)
+        low, high = meant.date_from or "0000", meant.date_to or "9999"
+        if (meant.date_from or meant.date_to) and not any(low <= d <= high for d in dates):
+            return DatesMeant(), filters, f"No article is dated {meant.describe()}; articles of every date were searched."
+        return meant, replace(filters, date_from=meant.date_from, date_to=meant.date_to), ""
+
+    def story(self, topic: str, filters: Filters = Filters()) -> list[ArticleLine]:
+        """The articles that bear on a topic, in date order, each with its one or two sentences about it (the
+        timeline; across.py)."""
+        topic = topic_of(check_question(topic))
+        hits = self.retrieve(topic, filters, top_k=3 * self.settings.story_articles, per_article=1)
+        chunks, idf = self.index.store.chunks, self.index.lexical.inverse_document_frequencies
+        return article_lines(topic, hits, chunks, idf, self.settings.story_articles)
+
+    def timeline(self, topic: str, filters: Filters = Filters()) -> tuple[list[ArticleLine], str]:
+        """`assistant timeline TOPIC`: the story's lines, and the dates the topic means ('' when none)."""
+        if self.index.store.count() == 0:
+            raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
+        meant, filters, warning = self.dates_meant(check_question(topic), filters)
+        return self.story(meant.strip(topic), filters), meant.describe() if meant else warning
 
     def ask(self, question: str, filters: Filters = Filters(), history: list[dict] | None = None) -> Answer:
         answer = None
@@ -130,8 +162,17 @@ class Assistant:
             answer.standalone_question = self.standalone_question(question, history)
             answer.timings["rewrite_s"] = time.perf_counter() - started
         asked = answer.standalone_question = question_core(answer.standalone_question)
+        meant, filters, warning = self.dates_meant(asked, filters)
+        answer.dates = meant.describe() if meant else warning
+        if meant:  # the dates are a filter now: the words that said them would only be matched as words
+            asked = answer.standalone_question = meant.strip(asked)
+        if asks_across(asked):
+            yield from self._across(answer, filters, started)
+            return
         vector = self.embedder.embed([asked])[0]
         answer.hits = self.retrieve(asked, filters, vector=vector)
+        if meant.latest and answer.hits:
+            self._newest(answer, filters)
         answer.evidence = self.evidence(asked, answer.hits) if answer.hits else []
         answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings.get("rewrite_s", 0.0)
         yield answer.evidence
@@ -161,6 +202,28 @@ class Assistant:
         answer.timings["check_s"] = time.perf_counter() - generated - answer.timings.get("second_look_s", 0.0)
         answer.timings["total_s"] = time.perf_counter() - started
         yield answer
+
+    def _across(self, answer: Answer, filters: Filters, started: float) -> Iterator[list[Evidence] | str | Answer]:
+        """A question across articles: one quoted line per article that bears on it, in date order (across.py)."""
+        lines = self.story(answer.standalone_question, filters)
+        answer.hits = [e.hit for line in lines for e in line.evidence[:1]]
+        answer.timings["evidence_s"] = time.perf_counter() - started
+        yield [e for line in lines for e in line.evidence]
+        if lines:
+            lines_answer(answer, lines)
+            yield answer.text
+        else:
+            answer.text, answer.abstained = prompts.not_found_sentence(self.settings.prompts_dir), True
+        answer.timings["total_s"] = time.perf_counter() - started
+        yield answer
+
+    def _newest(self, answer: Answer, filters: Filters) -> None:
+        """For "the latest": keep only the newest article that bears on the question, and say its date."""
+        lines = [line for line in self.story(answer.standalone_question, filters) if line.chunk.date]
+        if lines:
+            newest = lines[-1].chunk
+            answer.hits = [h for h in answer.hits if h.chunk.article_id == newest.article_id] or [lines[-1].evidence[0].hit]
+            answer.dates = f"the newest article that bears on the question: {lines[-1].label}"
 
     def _write(self, question: str, evidence: list[Evidence], not_found: str) -> Iterator[str]:
         """The model's answer from these evidence sentences, piece by piece, under the answer grammar."""

@@ -109,6 +109,8 @@ class Answer:
     draft: str = ""  # the model's own words, when the check withheld them
     quoted: bool = False  # the answer is an evidence sentence quoted, not the model's words
     second_look: str = ""  # the model's reply when asked again with only the best evidence (settle.py)
+    lines: list = field(default_factory=list)  # across.ArticleLine per article, for a question across articles
+    dates: str = ""  # the dates the question means, as searched ("2015-05-01 to 2015-05-31 ("in May")")
 
     def to_json(self) -> dict:
         return {
@@ -119,6 +121,8 @@ class Answer:
             "withheld": self.draft,
             "quoted": self.quoted,
             "second_look": self.second_look,
+            "dates": self.dates,
+            "per_article": [line.to_json() for line in self.lines],
             "citations": [
                 {
                     "n": c.n,

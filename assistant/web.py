@@ -19,7 +19,7 @@ import logging
 import re
 import socket
 
-from .cards import answer_text, article_html, chat_text, sources_html
+from .cards import answer_text, article_html, chat_text, sources_html, timeline_html
 from .config import checked, env_name, flag_name
 from .errors import AssistantError, ConfigError
 from .records import Answer
@@ -31,6 +31,7 @@ EXAMPLES = [
     "What did Lavrov propose?",
     "What did Lavrov and Kerry agree on in Kuala Lumpur?",
     "Which ancient city did Islamic State occupy in May 2015?",
+    "How did the reports differ on whether Russia and the US agreed to fight Islamic State together?",
 ]
 
 CSS = """
@@ -132,6 +133,21 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
         yield history, ""
 
 
+def show_timeline(app, topic: str, date_from="", date_to="", outlet="", folder="") -> str:
+    """The Timeline tab's cards for a topic; an error is one line in the tab."""
+    if not (topic or "").strip():
+        return timeline_html([])
+    try:
+        filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
+        lines, dates = app.timeline(topic, filters)
+        return timeline_html(lines, dates, topic)
+    except AssistantError as exc:
+        return f"<div class='notice'>{html.escape(_one_line(exc))}</div>"
+    except Exception as exc:  # a bug: say so in the tab, keep the page alive
+        log.exception("timeline of %r failed", topic)
+        return f"<div class='notice'>Internal error ({type(exc).__name__}: {html.escape(_one_line(exc))})</div>"
+
+
 def open_article(app, article_id: str | None, spans: str = "") -> str:
     """The whole article, from the index only, its evidence marked; anything else is refused in one line."""
     if not article_id:
@@ -161,30 +177,39 @@ def build_ui(app):
     with Page(title="assistant: ask the articles") as demo:
         gr.Markdown("## Ask the articles\nAnswers come only from the indexed articles, with numbered sources.")
         notice = gr.HTML(status_html(app), elem_id="notice")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(
-                    label="Chat",
-                    elem_id="chat",
-                    height=520,
-                    sanitize_html=True,
-                    feedback_options=None,
-                    buttons=["copy"],
-                )
-                with gr.Row():
-                    box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=5)
-                    send = gr.Button("Ask", variant="primary", scale=1)
-                gr.Examples(EXAMPLES, inputs=box)
-                with gr.Accordion("Filters", open=False):
+        with gr.Tab("Ask", id="ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        label="Chat",
+                        elem_id="chat",
+                        height=520,
+                        sanitize_html=True,
+                        feedback_options=None,
+                        buttons=["copy"],
+                    )
                     with gr.Row():
-                        date_from = gr.Textbox(label="From date", placeholder="2015-08-01")
-                        date_to = gr.Textbox(label="To date", placeholder="2015-08-31")
-                        outlet = gr.Textbox(label="Outlet or byline", placeholder="Moscow Times")
-                        folder = gr.Textbox(label="Folder", placeholder="articles")
-                clear = gr.Button("New conversation", size="sm")
-            with gr.Column(scale=2):
-                sources = gr.HTML(sources_html(None, 0), elem_id="sources", js_on_load=OPEN_ARTICLE_JS)
-                article = gr.HTML("", elem_id="article")
+                        box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=5)
+                        send = gr.Button("Ask", variant="primary", scale=1)
+                    gr.Examples(EXAMPLES, inputs=box)
+                    with gr.Accordion("Filters", open=False):
+                        with gr.Row():
+                            date_from = gr.Textbox(label="From date", placeholder="2015-08-01")
+                            date_to = gr.Textbox(label="To date", placeholder="2015-08-31")
+                            outlet = gr.Textbox(label="Outlet or byline", placeholder="Moscow Times")
+                            folder = gr.Textbox(label="Folder", placeholder="articles")
+                    clear = gr.Button("New conversation", size="sm")
+                with gr.Column(scale=2):
+                    sources = gr.HTML(sources_html(None, 0), elem_id="sources", js_on_load=OPEN_ARTICLE_JS)
+                    article = gr.HTML("", elem_id="article")
+        with gr.Tab("Timeline", id="timeline"):
+            gr.Markdown("The articles that bear on a topic, in date order, each with its sentences about it "
+                        "(quoted from the articles; no chat model). The *Filters* of the Ask tab apply.")  # fmt: skip
+            with gr.Row():
+                topic = gr.Textbox(placeholder="A topic, such as Lavrov", show_label=False, scale=5, elem_id="topic")
+                show = gr.Button("Show the timeline", variant="primary", scale=1, elem_id="show-timeline")
+            story = gr.HTML(timeline_html([]), elem_id="timeline", js_on_load=OPEN_ARTICLE_JS)
+            story_article = gr.HTML("", elem_id="timeline-article")
 
         def ask(message, history, *filters):
             yield from respond(app, message, history, *filters)
@@ -201,6 +226,10 @@ def build_ui(app):
         box.submit(ask, inputs, [chat, sources], api_name="ask", **queued).then(lambda: "", None, box, **private)
         send.click(ask, inputs, [chat, sources], **queued, **private).then(lambda: "", None, box, **private)
         sources.open_article(show_article, None, article, **private)
+        story.open_article(show_article, None, story_article, **private)
+        timeline_inputs = [topic, date_from, date_to, outlet, folder]
+        for start in (topic.submit, show.click):
+            start(lambda *a: show_timeline(app, *a), timeline_inputs, story, **private)
         clear.click(
             lambda: ([], sources_html(None, 0), "", status_html(app)), None, [chat, sources, article, notice], **private
         )

@@ -133,6 +133,30 @@ def test_the_evidence_shows_first_then_the_answer_streams_in_citing_it(browser, 
     only_loopback(requests)
 
 
+def test_the_timeline_tab_lists_the_articles_in_date_order_and_opens_each(browser, fake_site):
+    app, generator, url = fake_site
+    requests: list[str] = []
+    page = open_page(browser, url, requests)
+    page.get_by_role("tab", name="Timeline").click()
+    page.get_by_placeholder("A topic, such as Lavrov").fill("Lavrov")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#timeline .timeline-entry').length >= 6", timeout=30000)
+    entries = page.locator("#timeline .timeline-entry")
+    days = [entries.nth(i).locator(".when").inner_text() for i in range(entries.count())]
+    assert days == ["30 May 2015", "5 August 2015", "6 August 2015", "9 August 2015", "10 August 2015",
+                    "27 September 2015"]  # fmt: skip
+    assert "<script>window.__pwned = 1</script>" in entries.nth(3).inner_text()  # shown as text, never run
+    first = entries.nth(0)
+    assert "Russian Foreign Minister Sergei Lavrov said" in first.inner_text() and "Henry Meyer" in first.inner_text()
+    first.get_by_role("button", name="Open the full article").click()
+    page.wait_for_function(
+        "document.querySelector('#timeline-article').innerText.includes('Building Bridges')", timeout=10000
+    )
+    assert page.locator("#timeline-article mark").first.inner_text().startswith("Russian Foreign Minister")
+    assert page.evaluate("window.__pwned") is None and generator.calls == 0
+    only_loopback(requests)
+
+
 def test_the_page_refuses_articles_outside_the_index(browser, fake_site):
     app, generator, url = fake_site
     page = open_page(browser, url, [])

@@ -1,0 +1,247 @@
+"""How the story unfolded: one quoted line per article, in date order, for comparisons and for the timeline.
+
+A question that asks how reports differ or how something changed ("each
+outlet", "differ", "how did ... change", "between August and September") is
+not answered from one passage: `asks_across` recognises it by its words, and
+`article_lines` gives, for each article that bears on it, the one or two
+sentences of that article that bear on it most (scored as evidence.py scores
+them, within the article alone), quoted and cited, the articles in date order.
+`disagreement` adds at most one sentence that compares: when one article
+states a verb that another states negated ("have agreed to join efforts" /
+"have not been able to agree"), it says the sources differ, quoting both.
+The timeline (`assistant timeline TOPIC`) is the same lines for a topic.
+
+All of it is extractive: the lines are the articles' own sentences, cited to
+themselves, so they need no chat model and no check beyond being quotes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from .evidence import QuestionTerms, article_sentences, score_sentences
+from .facts import WORD, date_facts, stem, vocabulary, words
+from .lexical import STOPWORDS
+from .records import Answer, Chunk, Citation, Evidence, Hit
+from .relations import CUE_REACH
+from .when import OPEN, RANGE
+
+COMPARE = re.compile(
+    r"\b(?:differ|differs|differed|different|difference|differences|compare|compared|comparison|contrast|"
+    r"disagree|disagreed|contradict\w*|over time|timeline|unfold\w*|"
+    r"(?:each|every|the various|the different|different|both) (?:outlets?|sources?|articles?|reports?|papers?|"
+    r"newspapers?|publications?|stor(?:y|ies))|according to each|"
+    r"the (?:outlets|sources|articles|reports|papers|newspapers|publications|stories))\b"
+    r"|\bhow (?:did|has|have|do|does|had)\b.{0,120}\b(?:change|changed|evolve|evolved|shift|shifted|develop|"
+    r"developed)\b",
+    re.I,
+)
+# The words that ask for the comparison, not what it is about: left out of the topic.
+ASKING = re.compile(
+    r"\b(?:over time|timeline|unfold\w*|"
+    r"differ\w*|compare\w*|comparison|contrast|disagree\w*|contradict\w*|change[sd]?|evolve[sd]?|shift(?:ed)?|"
+    r"develop(?:ed)?|each|every|various|both|outlets?|sources?|articles?|reports?|reported|papers?|newspapers?|"
+    r"publications?|stor(?:y|ies)|say|said|according to)\b",
+    re.I,
+)
+BEARS = 0.45  # an article bears on the topic when its best sentence scores this share of the best article's
+MET = 0.5  # ... and it states at least this share of the topic's names ("Islamic State" is "ISIL" elsewhere)
+SECOND = 0.7  # an article's second sentence is quoted when it scores this share of its first
+HEADLINE = 0.2  # weight of the headline's words in choosing among sentences that bear on the topic equally
+
+
+@dataclass(frozen=True)
+class ArticleLine:
+    """One article's part of the story: its details and the sentences of it that bear on the topic."""
+
+    chunk: Chunk  # any chunk of the article: title, outlet, date, source
+    evidence: list[Evidence]  # its one or two sentences, numbered as the answer cites them
+    score: float
+
+    @property
+    def label(self) -> str:
+        """'The Moscow Times, 5 August 2015' (the title when the article names no outlet)."""
+        who = self.chunk.outlet or f"“{self.chunk.title}”"
+        return f"{who}, {spoken_date(self.chunk.date)}" if self.chunk.date else f"{who} (undated)"
+
+    def to_json(self) -> dict:
+        c = self.chunk
+        return {
+            "source": c.source, "article_id": c.article_id, "title": c.title, "outlet": c.outlet, "date": c.date,
+            "quotes": [{"n": e.n, "sentence": e.text, "start": e.start, "end": e.end} for e in self.evidence],
+        }  # fmt: skip
+
+
+def asks_across(question: str) -> bool:
+    """Whether a question asks for a comparison or a change over time, across articles.
+
+    >>> asks_across("What did each outlet report Lavrov proposed?"), asks_across("What did Lavrov propose?")
+    (True, False)
+    >>> asks_across("How did the US position change between August and September?")
+    True
+    """
+    return bool(COMPARE.search(question) or RANGE.search(question))
+
+
+def topic_of(question: str) -> str:
+    """The question without the words that ask for a comparison or name its dates: what the lines are about.
+
+    >>> topic_of("How did the US and Russian positions change between August and September?")
+    'How did the US and Russian positions'
+    """
+    text = RANGE.sub(" ", OPEN.sub(" ", question))
+    return " ".join(ASKING.sub(" ", text).replace("?", " ").split()) or question
+
+
+def spoken_date(iso: str) -> str:
+    """'2015-08-05' -> '5 August 2015'."""
+    try:
+        day = datetime.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%B %Y}"
+
+
+def article_lines(
+    topic: str,
+    hits: Sequence[Hit],
+    article_chunks: Callable[[str], list[Chunk]],
+    inverse_frequency: Callable[[list[str]], dict[str, float]],
+    limit: int = 8,
+) -> list[ArticleLine]:
+    """The articles of the hits that bear on the topic (at most `limit`, the best), each with its best one or
+    two sentences, in date order (undated articles last), their sentences numbered [1]..[k] in that order.
+
+    An article bears when it states enough of the topic's names and its best sentence scores, by words, near
+    the best article's. Its sentences are ranked by words: evidence.py's score, with the topic's names asked of
+    the article rather than of each sentence ("Mr Kilroy-Silk" after "Robert Kilroy-Silk")."""
+    q = QuestionTerms(topic, inverse_frequency)
+    within = q.within_article()
+    first: dict[str, Hit] = {}
+    for hit in hits:
+        first.setdefault(hit.chunk.article_id, hit)
+    found = []  # (hit, sentences, scored, ranks, its two best sentences)
+    for aid, hit in first.items():
+        sentences = article_sentences(article_chunks(aid) or [hit.chunk], 0)
+        if not sentences:
+            continue
+        stated = q.met(frozenset().union(*(vocabulary(s.text) for s in sentences), vocabulary(hit.chunk.title)),
+                       *date_facts(hit.chunk.date))  # fmt: skip
+        scored = score_sentences(sentences, within)
+        rank = [0.0 if _is_title(s) else _telling(s, sc.score) for s, sc in zip(sentences, scored)]
+        order = sorted(range(len(sentences)), key=lambda i: -rank[i])[:2]
+        if stated >= MET and scored[order[0]].score > 0:  # else: not about the topic's names
+            found.append((hit, sentences, scored, rank, order))
+    if not found:
+        return []
+    top = max(scored[order[0]].score for _, _, scored, _, order in found)
+    found = [f for f in found if f[2][f[4][0]].score >= BEARS * top]
+    found = sorted(found, key=lambda f: -f[2][f[4][0]].score)[:limit]
+    lines = []
+    for hit, sentences, scored, rank, order in found:
+        picked = [order[0]] + [i for i in order[1:2] if rank[i] >= SECOND * rank[order[0]]]
+        items = [
+            Evidence(0, hit, " ".join(sentences[i].text.split()), sentences[i].start, sentences[i].end,
+                     scored[i].score, True, sentences[i].heading, scored[i].met, True)
+            for i in sorted(picked)
+        ]  # fmt: skip
+        lines.append(ArticleLine(hit.chunk, items, scored[order[0]].score))
+    lines.sort(key=lambda x: (not x.chunk.date, x.chunk.date or "", -x.score))
+    numbered, n = [], 0
+    for line in lines:
+        items = []
+        for e in line.evidence:
+            n += 1
+            items.append(replace(e, n=n))
+        numbered.append(replace(line, evidence=items))
+    return numbered
+
+
+CAPTION = re.compile(r"\((?:\d\w* )?[LRC]\)|^(?:Photo|Picture|Image)\b")
+
+
+def _telling(sentence, score: float) -> float:
+    """A sentence's score for quoting it as its article's line: ties (every sentence naming "Lavrov") go to the
+    one that restates the headline, the article's own summary; a photo caption ("Lavrov (2nd L) and ...")
+    is what the page shows, not what the article reports."""
+    title = {stem(t) for t in content_words(sentence.chunk.title)}
+    mine = {stem(t) for t in content_words(sentence.text)}
+    told = score + HEADLINE * (len(title & mine) / len(title) if title else 0.0)
+    return told * (0.5 if CAPTION.search(sentence.text) else 1.0)
+
+
+def _is_title(sentence) -> bool:
+    """The headline repeated in the text (a page's title line): shown above the line already."""
+    return content_words(sentence.text) == content_words(sentence.chunk.title)
+
+
+def disagreement(lines: list[ArticleLine]) -> str:
+    """One sentence saying where two articles differ, quoting both: a verb one states and the other states
+    negated; '' when no pair of lines does.
+
+    Only the first such pair is named; the words around the verb are quoted as the articles have them."""
+    said = [(line, e, list(WORD.finditer(e.text))) for line in lines for e in line.evidence]
+    pairs = []
+    for a, ea, wa in said:
+        for b, eb, wb in said:
+            if a.chunk.article_id == b.chunk.article_id:
+                continue
+            for i, word in enumerate(wa):
+                if word[0].lower() in STOPWORDS or len(word[0]) < 4 or not _negated(wa, i):
+                    continue
+                j = next((j for j, w in enumerate(wb) if stem(w[0]) == stem(word[0]) and not _negated(wb, j)), None)
+                if j is not None:
+                    shared = len({stem(w) for w in content_words(ea.text)} & {stem(w) for w in content_words(eb.text)})
+                    pairs.append((shared, (a, ea, wa, i), (b, eb, wb, j)))
+                    break
+    if not pairs:
+        return ""
+    _, *pair = max(pairs, key=lambda p: p[0])  # the two sentences most about the same thing
+    quoted = [f"{line.label}: “{_around(e.text, w, i)}” [{e.n}]" for line, e, w, i in sorted(pair, key=lambda p: p[1].n)]
+    return "The sources differ: " + "; ".join(quoted) + "."
+
+
+def content_words(text: str) -> list[str]:
+    return [w.lower() for w in words(text) if w.lower() not in STOPWORDS and len(w) > 2]
+
+
+NOT = {"not", "never", "cannot", "no"}
+BETWEEN = {"been", "able", "to", "be", "yet", "so", "far", "fully", "really", "also", "ever", "quite", "have", "had"}
+
+
+def _negated(tokens: list[re.Match], i: int) -> bool:
+    """A plain negation governs the i-th word: "not" and only auxiliaries between ("have not been able to
+    agree", "don't agree"); not "failed a drugs test"."""
+    for t in reversed([t[0].lower() for t in tokens[max(0, i - CUE_REACH) : i]]):
+        if t in NOT or t.endswith(("n't", "n’t")):
+            return True
+        if t not in BETWEEN:
+            return False
+    return False
+
+
+def _around(text: str, tokens: list[re.Match], i: int, reach: int = 6) -> str:
+    """The words of text within reach of its i-th word, as the text has them ('…' where it is cut)."""
+    a, b = tokens[max(0, i - reach)].start(), tokens[min(len(tokens) - 1, i + reach)].end()
+    return ("…" if a > 0 else "") + text[a:b].strip(" ,;:") + ("…" if b < len(text.rstrip(" .")) else "")
+
+
+def _quoted(text: str) -> str:
+    """A sentence in quotation marks, unless it opens with its own."""
+    return text if text[:1] in "\"“‘'" else f"“{text}”"
+
+
+def lines_answer(answer: Answer, lines: list[ArticleLine]) -> Answer:
+    """The answer to a question across articles: one cited line per article, then where they differ."""
+    answer.evidence = [e for line in lines for e in line.evidence]
+    answer.lines = lines
+    text = [f"{line.label}: " + " ".join(f"{_quoted(e.text)} [{e.n}]" for e in line.evidence) for line in lines]
+    if differ := disagreement(lines):
+        text.append(differ)
+    answer.text = "\n".join(text)
+    answer.citations = [Citation(e.n, e.hit, True, 1.0, e.text, "quote", e) for e in answer.evidence]
+    answer.quoted, answer.abstained = True, False
+    return answer

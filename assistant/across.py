@@ -50,6 +50,7 @@ ASKING = re.compile(
 BEARS = 0.45  # an article bears on the topic when its best sentence scores this share of the best article's
 MET = 0.5  # ... and it states at least this share of the topic's names ("Islamic State" is "ISIL" elsewhere)
 SECOND = 0.7  # an article's second sentence is quoted when it scores this share of its first
+SAME_THING = 3  # two sentences that differ on a verb share this many other words: they are about one thing
 HEADLINE = 0.2  # weight of the headline's words in choosing among sentences that bear on the topic equally
 
 
@@ -180,7 +181,8 @@ def _is_title(sentence) -> bool:
 
 def disagreement(lines: list[ArticleLine]) -> str:
     """One sentence saying where two articles differ, quoting both: a verb one states and the other states
-    negated; '' when no pair of lines does.
+    negated, in sentences about the same thing (SAME_THING words in common besides the verb); '' when no pair
+    of lines does.
 
     Only the first such pair is named; the words around the verb are quoted as the articles have them."""
     said = [(line, e, list(WORD.finditer(e.text))) for line in lines for e in line.evidence]
@@ -194,13 +196,16 @@ def disagreement(lines: list[ArticleLine]) -> str:
                     continue
                 j = next((j for j, w in enumerate(wb) if stem(w[0]) == stem(word[0]) and not _negated(wb, j)), None)
                 if j is not None:
-                    shared = len({stem(w) for w in content_words(ea.text)} & {stem(w) for w in content_words(eb.text)})
-                    pairs.append((shared, (a, ea, wa, i), (b, eb, wb, j)))
+                    shared = {stem(w) for w in content_words(ea.text)} & {stem(w) for w in content_words(eb.text)}
+                    if len(shared - {stem(word[0])}) >= SAME_THING:
+                        pairs.append((len(shared), (a, ea, wa, i), (b, eb, wb, j)))
                     break
     if not pairs:
         return ""
     _, *pair = max(pairs, key=lambda p: p[0])  # the two sentences most about the same thing
-    quoted = [f"{line.label}: “{_around(e.text, w, i)}” [{e.n}]" for line, e, w, i in sorted(pair, key=lambda p: p[1].n)]
+    quoted = [
+        f"{line.label}: “{_around(e.text, w, i)}” [{e.n}]" for line, e, w, i in sorted(pair, key=lambda p: p[1].n)
+    ]
     return "The sources differ: " + "; ".join(quoted) + "."
 
 

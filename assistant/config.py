@@ -95,7 +95,7 @@ class Settings:
     lexical_weight: float = setting(3.0, "Weight of the BM25 ranking in fusion; 0 turns BM25 off.", 0.0, 10.0)
     candidates: int = setting(40, "Passages each ranking offers to fusion.", 5, 500)
     story_articles: int = setting(
-        8, "Most articles a timeline, or an answer across articles (\"how did ... change\"), quotes.", 1, 100
+        8, 'Most articles a timeline, or an answer across articles ("how did ... change"), quotes.', 1, 100
     )
     rerank_model: str = setting(
         "", "Folder of a local sentence-transformers CrossEncoder to rerank with (none ships on PyPI); empty: off."

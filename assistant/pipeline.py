@@ -16,10 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import models, prompts
+from .across import ArticleLine, article_lines, asks_across, lines_answer, topic_of
 from .cite import answer_grammar
 from .config import Settings
 from .errors import InputError, StoreError
-from .across import ArticleLine, article_lines, asks_across, lines_answer, topic_of
 from .evidence import select_evidence
 from .index import Index
 from .ingest import IngestReport, Progress
@@ -119,14 +119,21 @@ class Assistant:
         meant = dates_meant(question, dates)
         low, high = meant.date_from or "0000", meant.date_to or "9999"
         if (meant.date_from or meant.date_to) and not any(low <= d <= high for d in dates):
-            return DatesMeant(), filters, f"No article is dated {meant.describe()}; articles of every date were searched."
+            return (
+                DatesMeant(),
+                filters,
+                f"No article is dated {meant.describe()}; articles of every date were searched.",
+            )
         return meant, replace(filters, date_from=meant.date_from, date_to=meant.date_to), ""
 
-    def story(self, topic: str, filters: Filters = Filters()) -> list[ArticleLine]:
+    def story(self, topic: str, filters: Filters = Filters(), min_score: float | None = None) -> list[ArticleLine]:
         """The articles that bear on a topic, in date order, each with its one or two sentences about it (the
-        timeline; across.py)."""
+        timeline; across.py). With `min_score`, none unless a passage is that similar to the topic: a whole
+        question is (a topic of one name, "Lavrov", is not like any passage, and is found by its words)."""
         topic = topic_of(check_question(topic))
         hits = self.retrieve(topic, filters, top_k=3 * self.settings.story_articles, per_article=1)
+        if min_score is not None and max((h.similarity for h in hits), default=-1.0) < min_score:
+            return []
         chunks, idf = self.index.store.chunks, self.index.lexical.inverse_document_frequencies
         return article_lines(topic, hits, chunks, idf, self.settings.story_articles)
 
@@ -205,7 +212,7 @@ class Assistant:
 
     def _across(self, answer: Answer, filters: Filters, started: float) -> Iterator[list[Evidence] | str | Answer]:
         """A question across articles: one quoted line per article that bears on it, in date order (across.py)."""
-        lines = self.story(answer.standalone_question, filters)
+        lines = self.story(answer.standalone_question, filters, self.settings.min_score)
         answer.hits = [e.hit for line in lines for e in line.evidence[:1]]
         answer.timings["evidence_s"] = time.perf_counter() - started
         yield [e for line in lines for e in line.evidence]
@@ -222,7 +229,9 @@ class Assistant:
         lines = [line for line in self.story(answer.standalone_question, filters) if line.chunk.date]
         if lines:
             newest = lines[-1].chunk
-            answer.hits = [h for h in answer.hits if h.chunk.article_id == newest.article_id] or [lines[-1].evidence[0].hit]
+            answer.hits = [h for h in answer.hits if h.chunk.article_id == newest.article_id] or [
+                lines[-1].evidence[0].hit
+            ]
             answer.dates = f"the newest article that bears on the question: {lines[-1].label}"
 
     def _write(self, question: str, evidence: list[Evidence], not_found: str) -> Iterator[str]:

@@ -9,28 +9,33 @@ from .across import ArticleLine
 
 def format_answer(answer, streamed: str = "") -> str:
     """The checked answer (when checking changed what streamed), its flags and its sources, for a terminal."""
-    lines = ["", ""] if streamed else []
+    notes = [f"(dates: {answer.dates})"] if answer.dates else []
+    if answer.standalone_question != answer.question:
+        notes.append(f"(searched for: {answer.standalone_question})")
+    lines = ["", *notes, ""] if streamed else [*notes, ""] if notes else []
     if re.sub(r"[\s.]+", "", answer.text) != re.sub(r"[\s.]+", "", streamed):  # not for "afternoon. [2]."
         lines += [("Checked answer: " if streamed else "") + answer.text, ""]
-    if answer.standalone_question != answer.question:
-        lines.insert(0, f"(searched for: {answer.standalone_question})\n")
-    if answer.dates:
-        lines.insert(len(lines) - 1 if streamed else 0, f"(dates: {answer.dates})" + ("" if streamed else "\n"))
     lines += [f"! {w}" for w in answer.warnings]
     lines += [f"! Not supported: {s.text} ({s.reason})" for s in answer.sentences if s.flag]
     if answer.citations:
         lines.append("Sources:")
-    for c in answer.citations:
+    if answer.lines:  # an answer across articles quotes its sources already: one line per article
+        lines += [f"{''.join(f'[{e.n}]' for e in x.evidence)} {_article(x.chunk)}" for x in answer.lines]
+    for c in [] if answer.lines else answer.citations:
         ch = c.hit.chunk
-        details = ", ".join(x for x in (ch.outlet, ch.date) if x)
         verdict = "" if c.supported is not False else "  [does NOT support the sentence citing it]"
-        lines.append(f"[{c.n}] {ch.title}{f' ({details})' if details else ''}: {ch.source}{verdict}")
-        if not answer.lines:  # an answer across articles quotes its sources whole already
-            lines.append("    " + " ".join((c.quote or ch.text).split())[:400])
+        lines.append(f"[{c.n}] {_article(ch)}{verdict}")
+        lines.append("    " + " ".join((c.quote or ch.text).split())[:400])
     if answer.abstained and answer.evidence:
         lines.append("Closest evidence found:")
         lines += [f"  - {e.text[:200]} ({e.hit.chunk.source})" for e in answer.evidence[:3]]
     return "\n".join(lines).rstrip()
+
+
+def _article(chunk) -> str:
+    """'Title (outlet, date): file'"""
+    details = ", ".join(x for x in (chunk.outlet, chunk.date) if x)
+    return f"{chunk.title}{f' ({details})' if details else ''}: {chunk.source}"
 
 
 def format_timeline(topic: str, lines: list[ArticleLine], dates: str = "") -> str:

@@ -50,7 +50,7 @@ def test_questions_across_articles_are_recognised_by_their_words(question, acros
 
 def test_a_question_across_articles_gets_one_quoted_line_per_article_in_date_order(app, generator):
     answer = app.ask("How did the reports differ on whether Russia and the US agreed to fight Islamic State together?")
-    assert generator.calls == 0 and not answer.abstained and answer.quoted
+    assert generator.calls == 0 and not answer.abstained and answer.quoted  # they differ: no model needed
     dates = [line.chunk.date for line in answer.lines]
     assert dates == sorted(dates) and len(dates) >= 3
     for line in answer.lines:  # each line is the article's own sentence, cited to itself
@@ -63,6 +63,12 @@ def test_a_question_across_articles_gets_one_quoted_line_per_article_in_date_ord
     data = answer.to_json()
     assert [a["date"] for a in data["per_article"]] == dates
     assert all(q["sentence"] and q["end"] > q["start"] for a in data["per_article"] for q in a["quotes"])
+
+
+def test_a_question_across_articles_that_no_passage_is_like_is_not_found(app, generator):
+    app.settings = app.settings.replace(min_score=0.99)
+    answer = app.ask("How did the weather in Paris change over time?")
+    assert answer.abstained and answer.text == NOT_FOUND and not answer.lines and generator.calls == 0
 
 
 def test_disagreement_needs_a_plain_negation_of_the_same_verb(app):

@@ -5,17 +5,8 @@ from click.testing import CliRunner
 
 from assistant import cli
 from assistant.errors import InputError
-from assistant.evaluate import (
-    Question,
-    citation_validity,
-    evaluate,
-    found_rank,
-    keywords_hit,
-    matches,
-    outcome,
-    read_questions,
-    retrieval_metrics,
-)
+from assistant.evaluate import Question, evaluate, found_rank, keywords_hit, matches, outcome, read_questions
+from assistant.metrics import citation_validity, retrieval_metrics
 from assistant.pipeline import Assistant
 from tests.fakes import NOT_FOUND, SHARED, FakeEmbedder, citing
 

@@ -101,3 +101,28 @@ def test_a_follow_up_after_a_long_conversation_keeps_the_names(real):
     answer = real.ask("What did they agree on?", history=history)
     asked = answer.standalone_question
     assert "Kerry" in asked or "Lavrov" in asked, asked
+
+
+def test_the_timeline_of_lavrov_lists_the_five_articles_in_date_order_each_with_a_true_quote(real):
+    lines, _ = real.timeline("Lavrov")
+    assert [line.chunk.date for line in lines] == ["2015-05-30", "2015-08-05", "2015-08-06", "2015-08-10", "2015-09-27"]
+    for line in lines:
+        text = real.index.article(line.chunk.article_id)["text"]
+        assert all(text[e.start : e.end].split() == e.text.split() for e in line.evidence)
+        assert "Lavrov" in line.evidence[0].text
+
+
+def test_how_the_reports_differ_is_answered_per_article_quoting_both_sides(real):
+    answer = real.ask("How did the reports differ on whether Russia and the US agreed to fight Islamic State together?")
+    sources = [line.chunk.source for line in answer.lines]
+    assert {"000_e58004681a8f09c0.txt", "001_ed3b50a90a3882e0.txt"} <= set(sources), answer.text
+    assert [line.chunk.date for line in answer.lines] == sorted(line.chunk.date for line in answer.lines)
+    assert "The sources differ:" in answer.text and "not been able to agree" in answer.text, answer.text
+
+
+def test_a_month_and_the_latest_are_read_against_the_articles_dates(real):
+    answer = real.ask("Which city in Iraq did Islamic State militants seize in May?")
+    assert "Ramadi" in answer.text and answer.dates.startswith("2015-05-01 to 2015-05-31"), answer.text
+    answer = real.ask("Where did Kerry and Lavrov meet most recently?")
+    assert "27 September 2015" in answer.dates, answer.dates
+    assert "United Nations" in answer.text or "New York" in answer.text, answer.text

@@ -234,7 +234,7 @@ def _around(text: str, tokens: list[re.Match], i: int, reach: int = 6) -> str:
     return ("…" if a > 0 else "") + text[a:b].strip(" ,;:") + ("…" if b < len(text.rstrip(" .")) else "")
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     """A sentence in quotation marks, unless it opens with its own."""
     return text if text[:1] in "\"“‘'" else f"“{text}”"
 
@@ -243,7 +243,7 @@ def lines_answer(answer: Answer, lines: list[ArticleLine]) -> Answer:
     """The answer to a question across articles: one cited line per article, then where they differ."""
     answer.evidence = [e for line in lines for e in line.evidence]
     answer.lines = lines
-    text = [f"{line.label}: " + " ".join(f"{_quoted(e.text)} [{e.n}]" for e in line.evidence) for line in lines]
+    text = [f"{line.label}: " + " ".join(f"{quoted(e.text)} [{e.n}]" for e in line.evidence) for line in lines]
     if differ := disagreement(lines):
         text.append(differ)
     answer.text = "\n".join(text)

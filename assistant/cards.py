@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 
-from .across import ArticleLine, spoken_date
+from .across import ArticleLine, quoted, spoken_date
 from .cite import MARKER
 from .records import Answer, Citation, Evidence
 
@@ -58,8 +58,8 @@ def _sentence(e: Evidence, turn: int, c: Citation | None, numbered: bool) -> str
             kind, verdict = "sentence unsupported", "cited, but it does not state what the answer says"
         else:
             kind, text = "sentence cited", f"<mark>{text}</mark>"
-            verdict = "attached by the citation check" if c.origin == "checker" else "cited"
-            verdict += f", support {c.support:.2f}" if c.support is not None else ""
+            verdict = {"checker": "attached by the citation check", "quote": "quoted"}.get(c.origin, "cited")
+            verdict += f", support {c.support:.2f}" if c.support is not None and c.origin != "quote" else ""
     note = f' <span class="verdict">({verdict})</span>' if verdict else ""
     return f'<p class="{kind}" id="src-{turn}-{e.n}">[{e.n}] {text}{note}</p>'
 
@@ -116,7 +116,7 @@ def timeline_html(lines: list[ArticleLine], dates: str = "", topic: str = "") ->
     for line in lines:
         c = line.chunk
         rows = "".join(
-            f'<p class="sentence">“{html.escape(e.text)}” <span class="verdict">(characters {e.start}-{e.end})</span></p>'
+            f'<p class="sentence">{html.escape(quoted(e.text))} <span class="verdict">(characters {e.start}-{e.end})</span></p>'
             for e in line.evidence
         )
         spans = ",".join(f"{e.start}-{e.end}" for e in line.evidence)

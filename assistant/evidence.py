@@ -35,6 +35,7 @@ from .facts import (
     MONTHS,
     NUMBER_WORDS,
     ORDINAL,
+    compounds,
     date_facts,
     facts,
     is_number,
@@ -131,6 +132,10 @@ class QuestionTerms:
         idf = inverse_frequency(self.terms)
         self.weights = {t: idf.get(t, 1.0) for t in self.terms}
         self.total = sum(self.weights.values()) or 1.0
+        self.compound = {}  # term -> compounds it is part of: "air" and "strikes" are in "airstrikes"
+        for a, b, joined in compounds(question):
+            for t in (a, b):
+                self.compound.setdefault(t, set()).update({joined, joined.removesuffix("s")})  # not stem(): 6 letters
         self.required = self.facts.hard | {f"month:{m}" for m in self.facts.months}
         self.bound = bound_numbers(question)
         self.wants = answer_kind(question)
@@ -147,7 +152,10 @@ class QuestionTerms:
 
     def coverage(self, vocab: frozenset[str]) -> float:
         """Weighted share of the question's terms found in a vocabulary."""
-        return sum(w for t, w in self.weights.items() if t in vocab or stem(t) in vocab) / self.total
+        return (
+            sum(w for t, w in self.weights.items() if t in vocab or stem(t) in vocab or _joined(self, t, vocab))
+            / self.total
+        )
 
     def met(self, vocab: frozenset[str], years: set[int], months: set[int], tokens: Sequence[str] = ()) -> float:
         """Weighted share of the question's names, numbers and dates stated in a context (1.0 when it asks
@@ -160,6 +168,10 @@ class QuestionTerms:
             w for r, w in weight.items() if (r in have if r not in self.bound else near(tokens, self.bound[r], r))
         )
         return found / sum(weight.values())
+
+
+def _joined(q: QuestionTerms, term: str, vocab: frozenset[str]) -> bool:
+    return bool(q.compound.get(term, set()) & vocab)
 
 
 def bound_numbers(question: str) -> dict[str, str]:

@@ -210,7 +210,8 @@ SYNONYMS = [
 def vocabulary(text: str) -> frozenset[str]:
     """Every normalised word and stem of text, its amounts, and numbers its words spell ("eleventh": "11").
 
-    >>> sorted(vocabulary("The eleventh season cost $6 million.") - {"the", "season", "cost", "seaso"})
+    >>> sorted(vocabulary("The eleventh season cost $6 million.") - {"the", "season", "cost", "seaso", "seasoncost",
+    ...                                                                   "eleventhseason"})
     ['11', '6', '6000000', 'eleven', 'eleventh', 'millio', 'million']
     """
     f = facts(text)
@@ -219,8 +220,24 @@ def vocabulary(text: str) -> frozenset[str]:
     every |= {MONTH_NAMES[MONTHS[w]] for w in every if w in MONTHS}  # "Sept." holds "september"
     every |= {part for w in every if "-" in w for part in w.split("-") if part}  # "Russia-proposed" holds "proposed"
     every |= {STATES[m.lower()] for m in _STATE.findall(text)}
+    every |= {joined for _, _, joined in compounds(text)}  # "air strikes" holds "airstrikes"
     months = {f"month:{m}" for m in f.months}  # how a claim's months are looked up
     return frozenset(every | {stem(w) for w in every} | f.numbers | {str(y) for y in f.years} | months)
+
+
+def compounds(text: str) -> list[tuple[str, str, str]]:
+    """Each two neighbouring words of text (letters only, no stopwords) with their compound, which news writes
+    either way ("air strikes" and "airstrikes", "cease fire" and "ceasefire").
+
+    >>> compounds("The air strikes hit Raqqa.")
+    [('air', 'strikes', 'airstrikes'), ('strikes', 'hit', 'strikeshit'), ('hit', 'raqqa', 'hitraqqa')]
+    """
+    tokens = [normal(w) for w in words(text)]
+    return [
+        (a, b, a + b)
+        for a, b in zip(tokens, tokens[1:])
+        if a.isalpha() and b.isalpha() and a not in STOPWORDS and b not in STOPWORDS
+    ]
 
 
 def synonyms(word_stem: str) -> set[str]:

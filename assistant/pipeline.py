@@ -170,10 +170,10 @@ class Assistant:
             answer.timings["rewrite_s"] = time.perf_counter() - started
         asked = answer.standalone_question = question_core(answer.standalone_question)
         meant, filters, warning = self.dates_meant(asked, filters)
-        answer.dates = meant.describe() if meant else warning
+        answer.dates, across = meant.describe() if meant else warning, asks_across(asked)
         if meant:  # the dates are a filter now: the words that said them would only be matched as words
             asked = answer.standalone_question = meant.strip(asked)
-        if asks_across(asked):
+        if across:
             yield from self._across(answer, filters, started)
             return
         vector = self.embedder.embed([asked])[0]

@@ -38,7 +38,11 @@ RANGE = re.compile(r"\b(?:between|from)\s+" + MONTH.format("m1") + YEAR.format("
 OPEN = re.compile(r"\b(?P<side>before|after|since|until|by)\s+" + MONTH.format("m") + YEAR.format("y") + r"(?!\s*\d)",
                   re.I)  # fmt: skip
 RELATIVE = re.compile(r"\b(?P<which>last|past|this)\s+(?P<unit>week|month|year)\b", re.I)
-LATEST = re.compile(r"\b(?:(?:the\s+)?(?:latest|newest|most\s+recent(?:ly)?)|lately|recently)\b", re.I)
+LATEST = re.compile(
+    r"\b(?:(?:(?:in|from|of)\s+)?(?:the\s+)?(?:latest|newest|most\s+recent(?:ly)?)"
+    r"(?:\s+(?:articles?|reports?|news|stor(?:y|ies)|one))?|lately|recently)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class DatesMeant:
 
         >>> DatesMeant("2015-05-01", "2015-05-31", said="in May").strip("What did he say in May about it?")
         'What did he say about it?'
+        >>> q = "What did Lavrov say in the latest article about Syria?"
+        >>> dates_meant(q, ["2015-05-30"]).strip(q)
+        'What did Lavrov say about Syria?'
         """
         if not self.said:
             return question

@@ -140,3 +140,10 @@ def test_cli_ask_across_articles_json_carries_the_lines(run, generator):
     data = json.loads(run("ask", "--json", "What did each outlet report Lavrov proposed?").output)
     assert data["per_article"] and data["quoted"] and not data["abstained"]
     assert generator.calls == 0 and NOT_FOUND not in data["answer"]
+
+
+def test_a_range_of_months_asks_across_articles_and_filters_them(app, generator):
+    answer = app.ask("What did Lavrov say between August and September?")
+    assert answer.lines and generator.calls == 0
+    assert {line.chunk.date for line in answer.lines} <= {"2015-08-05", "2015-08-06", "2015-08-10", "2015-09-27"}
+    assert answer.dates == '2015-08-01 to 2015-09-30 ("between August and September")'

@@ -184,7 +184,8 @@ def disagreement(lines: list[ArticleLine]) -> str:
     negated, in sentences about the same thing (SAME_THING words in common besides the verb); '' when no pair
     of lines does.
 
-    Only the first such pair is named; the words around the verb are quoted as the articles have them."""
+    Of several such pairs, the two sentences with the most words in common are named; the words around the
+    verb are quoted as the articles have them."""
     said = [(line, e, list(WORD.finditer(e.text))) for line in lines for e in line.evidence]
     pairs = []
     for a, ea, wa in said:
@@ -203,10 +204,8 @@ def disagreement(lines: list[ArticleLine]) -> str:
     if not pairs:
         return ""
     _, *pair = max(pairs, key=lambda p: p[0])  # the two sentences most about the same thing
-    quoted = [
-        f"{line.label}: “{_around(e.text, w, i)}” [{e.n}]" for line, e, w, i in sorted(pair, key=lambda p: p[1].n)
-    ]
-    return "The sources differ: " + "; ".join(quoted) + "."
+    sides = [f"{line.label}: “{_around(e.text, w, i)}” [{e.n}]" for line, e, w, i in sorted(pair, key=lambda p: p[1].n)]
+    return "The sources differ: " + "; ".join(sides) + "."
 
 
 def content_words(text: str) -> list[str]:

@@ -170,14 +170,14 @@ class Assistant:
             answer.timings["rewrite_s"] = time.perf_counter() - started
         asked = answer.standalone_question = question_core(answer.standalone_question)
         meant, filters, warning = self.dates_meant(asked, filters)
-        answer.dates, across = meant.describe() if meant else warning, asks_across(asked)
-        if meant:  # the dates are a filter now: the words that said them would only be matched as words
+        answer.dates, searched = meant.describe() if meant else warning, asked
+        if meant:  # the dates are a filter now: in the evidence and the prompt their words would be matched as words
             asked = answer.standalone_question = meant.strip(asked)
-        if across:
+        if asks_across(searched):
             yield from self._across(answer, filters, started)
             return
-        vector = self.embedder.embed([asked])[0]
-        answer.hits = self.retrieve(asked, filters, vector=vector)
+        vector = self.embedder.embed([searched])[0]  # searched whole: "in May 2015" is part of what it is like
+        answer.hits = self.retrieve(searched, filters, vector=vector)
         if meant.latest and answer.hits:
             self._newest(answer, filters)
         answer.evidence = self.evidence(asked, answer.hits) if answer.hits else []

@@ -238,7 +238,8 @@ def notice_and_reply(browser, app, notice: str, reply: str) -> None:
         page = open_page(browser, url, [])
         assert notice in page.locator("#notice").inner_text()
         ask(page, "What did Lavrov propose?")
-        page.wait_for_function(f"document.querySelector('#chat').innerText.includes({reply!r})", timeout=15000)
+        chat = "(document.querySelector('#chat')?.innerText || '')"  # the chat may be re-rendered meanwhile
+        page.wait_for_function(f"{chat}.includes({reply!r})", timeout=30000)
         assert "\n" not in bot_text(page).strip()  # one line, no traceback
     finally:
         demo.close()

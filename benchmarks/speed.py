@@ -8,6 +8,7 @@
   prefill of the same prompt (same tokens, fresh KV cache), and with another question's KV cache left in
   place (the system prompt and its worked example are reused); the citation check's time per answer;
 - retrieval: p50/p95 latency over BBC + sample articles, with and without the query embedding;
+- story: a timeline of a topic, and an answer across articles (no chat model), over the same index;
 - memory: this process's resident memory with both default models loaded (the serve process under
   8 clients is benchmarks/load.py).
 
@@ -37,6 +38,7 @@ from assistant.ingest import read_articles
 from assistant.pipeline import Assistant
 
 ROWS: list[tuple[str, str, str]] = []  # (measure, figure, goal)
+ACROSS = [Path(__file__).parent / "across_dev.jsonl", Path(__file__).parent / "across_bbc_dev.jsonl"]
 
 
 def row(measure: str, figure: str, goal: str = "") -> None:
@@ -162,13 +164,33 @@ def bench_retrieval(app: Assistant, queries: list[str]) -> None:
         f"p95 {percentile(total, 95) * 1000:.0f} ms")  # fmt: skip
 
 
+def bench_story(app: Assistant, topics: list[str], questions: list[str]) -> None:
+    """Timelines of topics and answers across articles (no chat model): retrieval, every sentence of up to
+    3 x story_articles articles scored, the lines chosen."""
+    app.timeline(topics[0])  # the embedder warm
+    timelines, answers = [], []
+    for topic in topics:
+        started = time.perf_counter()
+        app.timeline(topic)
+        timelines.append(time.perf_counter() - started)
+    for q in questions:
+        answers.append(app.ask(q).timings["total_s"])
+    n = app.index.store.count()
+    row(f"timeline of a topic, {n} chunks, {len(topics)} topics",
+        f"p50 {statistics.median(timelines) * 1000:.0f} ms, max {max(timelines) * 1000:.0f} ms", "≤ 2 s")  # fmt: skip
+    row(f"answer across articles (one quoted line each), {len(questions)} questions",
+        f"p50 {statistics.median(answers) * 1000:.0f} ms, max {max(answers) * 1000:.0f} ms", "≤ 2 s")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, help="a BBC + samples index to reuse (built if missing)")
     parser.add_argument("--ingest-articles", type=int, default=150, help="BBC articles in the ingest workload")
     parser.add_argument("--questions", type=int, default=6, help="dev questions timed for the answer ratios")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--parts", default="ingest,retrieval,answer", help="which measures to take (comma-separated)")
+    parser.add_argument(
+        "--parts", default="ingest,retrieval,story,answer", help="which measures to take (comma-separated)"
+    )
     args = parser.parse_args()
     if not BBC.is_dir() or not DEV_SET.exists():
         print(f"The shared corpus and dev set are absent: expected {BBC} and {DEV_SET}.")
@@ -185,6 +207,13 @@ def main() -> int:
             print("retrieval (indexing BBC + samples if needed) ...", file=sys.stderr)
             app.ingest([BBC, SAMPLES])
             bench_retrieval(app, [q.question for q in dev] + [q.question for q in known_items(BBC, 200, args.seed)])
+        if "story" in parts:
+            print("timelines and answers across articles (indexing BBC + samples if needed) ...", file=sys.stderr)
+            app.ingest([BBC, SAMPLES])
+            across = [q.question for f in ACROSS for q in read_questions(f) if q.kind == "across"]
+            bench_story(
+                app, ["Lavrov", "Yukos", "Parmalat", "Mutu", "Kilroy-Silk", "Glazer", "Kerry in August"], across
+            )
         if "answer" in parts:
             print("answer ...", file=sys.stderr)
             app = Assistant(Settings.load(store_path=Path(tmp) / "samples"), embedder=app.embedder)

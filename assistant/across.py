@@ -36,7 +36,7 @@ COMPARE = re.compile(
     r"newspapers?|publications?|stor(?:y|ies))|according to each|"
     r"the (?:outlets|sources|articles|reports|papers|newspapers|publications|stories))\b"
     r"|\bhow (?:did|has|have|do|does|had)\b.{0,120}\b(?:change|changed|evolve|evolved|shift|shifted|develop|"
-    r"developed)\b",
+    r"developed)\b(?=\s*(?:[?.!]|$|between|over|since|from|after|during|in|across|through|by))",  # a verb, not "climate change talks"
     re.I,
 )
 # The words that ask for the comparison, not what it is about: left out of the topic.

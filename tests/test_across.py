@@ -41,6 +41,8 @@ def test_a_timeline_needs_no_chat_model_and_reads_the_dates_its_topic_names(app,
         ("Which seat did the reports say Kilroy-Silk would fight?", True),
         ("What did Lavrov propose?", False),
         ("Did the climate change talks fail?", False),
+        ("How did the climate change talks go?", False),
+        ("How has Russia's position changed?", True),
         ("Which Turkish foreign minister met Kerry in Kuala Lumpur?", False),
     ],
 )

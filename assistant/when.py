@@ -30,12 +30,12 @@ from .facts import MONTHS
 
 MONTH = r"(?P<{0}>january|february|march|april|may|june|july|august|september|october|november|december|" \
     r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"  # fmt: skip
-YEAR = r"(?:,?\s+(?P<{0}>(?:19|20)\d\d))?"
+YEAR = r"(?:,?\s+(?P<{0}>(?:19|20)\d\d))?(?![’']s)"  # "in May's absence" is Theresa May
 ONE = re.compile(r"\b(?:in|during|of|throughout)\s+(?:early\s+|late\s+|mid-?)?" + MONTH.format("m") + YEAR.format("y")
                  + r"(?!\s*\d)", re.I)  # fmt: skip
 RANGE = re.compile(r"\b(?:between|from)\s+" + MONTH.format("m1") + YEAR.format("y1") + r"\s+(?:and|to|until)\s+"
                    + MONTH.format("m2") + YEAR.format("y2") + r"(?!\s*\d)", re.I)  # fmt: skip
-OPEN = re.compile(r"\b(?P<side>before|after|since|until|by)\s+" + MONTH.format("m") + YEAR.format("y") + r"(?!\s*\d)",
+OPEN = re.compile(r"\b(?P<side>before|after|since|until)\s+" + MONTH.format("m") + YEAR.format("y") + r"(?!\s*\d)",
                   re.I)  # fmt: skip
 RELATIVE = re.compile(r"\b(?P<which>last|past|this)\s+(?P<unit>week|month|year)\b", re.I)
 LATEST = re.compile(
@@ -91,6 +91,8 @@ def dates_meant(question: str, dates: list[str]) -> DatesMeant:
     ('2015-09-20', True)
     >>> bool(dates_meant("Who won the 2022 Nobel Prize?", d)), bool(dates_meant("the May 5 meeting", d))
     (False, False)
+    >>> bool(dates_meant("What did the Tories say in May's absence?", d))
+    False
     """
     days = sorted(d for d in dates if re.fullmatch(r"\d{4}-\d\d-\d\d", d or ""))
     if not days:
@@ -102,9 +104,9 @@ def dates_meant(question: str, dates: list[str]) -> DatesMeant:
         return DatesMeant(_first(y1, _month(m["m1"])), _last(y2, _month(m["m2"])), said=m[0])
     if m := OPEN.search(question):
         year, month = _year(m["m"], m["y"], days), _month(m["m"])
-        if m["side"].lower() in ("before",):
+        if m["side"].lower() == "before":
             return DatesMeant(date_to=(_day(_first(year, month)) - datetime.timedelta(days=1)).isoformat(), said=m[0])
-        if m["side"].lower() in ("until", "by"):
+        if m["side"].lower() == "until":
             return DatesMeant(date_to=_last(year, month), said=m[0])
         start = _first(year, month) if m["side"].lower() == "since" else _last(year, month, after=True)
         return DatesMeant(date_from=start, said=m[0])

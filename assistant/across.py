@@ -18,6 +18,7 @@ themselves, so they need no chat model and no check beyond being quotes.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -124,7 +125,7 @@ def article_lines(
     first: dict[str, Hit] = {}
     for hit in hits:
         first.setdefault(hit.chunk.article_id, hit)
-    found = []  # (hit, sentences, scored, ranks, its two best sentences)
+    found = []  # (its best sentence's score, hit, sentences, scored, ranks, its two best sentences)
     for aid, hit in first.items():
         sentences = article_sentences(article_chunks(aid) or [hit.chunk], 0)
         if not sentences:
@@ -132,51 +133,44 @@ def article_lines(
         stated = q.met(frozenset().union(*(vocabulary(s.text) for s in sentences), vocabulary(hit.chunk.title)),
                        *date_facts(hit.chunk.date))  # fmt: skip
         scored = score_sentences(sentences, within)
-        rank = [0.0 if _is_title(s) else _telling(s, sc.score) for s, sc in zip(sentences, scored)]
+        title = content_words(hit.chunk.title)
+        heads = {stem(t) for t in title}
+        rank = [
+            0.0 if content_words(s.text) == title else _telling(s, sc.score, heads) for s, sc in zip(sentences, scored)
+        ]
         order = sorted(range(len(sentences)), key=lambda i: -rank[i])[:2]
-        if stated >= MET and scored[order[0]].score > 0:  # else: not about the topic's names
-            found.append((hit, sentences, scored, rank, order))
+        best = scored[order[0]].score
+        if stated >= MET and best > 0:  # else: not about the topic's names
+            found.append((best, hit, sentences, scored, rank, order))
     if not found:
         return []
-    top = max(scored[order[0]].score for _, _, scored, _, order in found)
-    found = [f for f in found if f[2][f[4][0]].score >= BEARS * top]
-    found = sorted(found, key=lambda f: -f[2][f[4][0]].score)[:limit]
+    top = max(f[0] for f in found)
+    found = sorted((f for f in found if f[0] >= BEARS * top), key=lambda f: -f[0])[:limit]
     lines = []
-    for hit, sentences, scored, rank, order in found:
+    for best, hit, sentences, scored, rank, order in found:
         picked = [order[0]] + [i for i in order[1:2] if rank[i] >= SECOND * rank[order[0]]]
         items = [
             Evidence(0, hit, " ".join(sentences[i].text.split()), sentences[i].start, sentences[i].end,
                      scored[i].score, True, sentences[i].heading, scored[i].met, True)
             for i in sorted(picked)
         ]  # fmt: skip
-        lines.append(ArticleLine(hit.chunk, items, scored[order[0]].score))
+        lines.append(ArticleLine(hit.chunk, items, best))
     lines.sort(key=lambda x: (not x.chunk.date, x.chunk.date or "", -x.score))
-    numbered, n = [], 0
-    for line in lines:
-        items = []
-        for e in line.evidence:
-            n += 1
-            items.append(replace(e, n=n))
-        numbered.append(replace(line, evidence=items))
-    return numbered
+    n = itertools.count(1)
+    return [replace(line, evidence=[replace(e, n=next(n)) for e in line.evidence]) for line in lines]
 
 
 CAPTION = re.compile(r"\((?:\d\w* )?[LRC]\)|^(?:Photo|Picture|Image)\b")
 
 
-def _telling(sentence, score: float) -> float:
+def _telling(sentence, score: float, heads: set[str]) -> float:
     """A sentence's score for quoting it as its article's line: ties (every sentence naming "Lavrov") go to the
-    one that restates the headline, the article's own summary; a photo caption ("Lavrov (2nd L) and ...")
-    is what the page shows, not what the article reports."""
-    title = {stem(t) for t in content_words(sentence.chunk.title)}
+    one that restates the headline (`heads`, the stems of its words), the article's own summary; a photo caption
+    ("Lavrov (2nd L) and ...") is what the page shows, not what the article reports. (The headline repeated
+    in the text is not quoted at all: it is shown above the line already.)"""
     mine = {stem(t) for t in content_words(sentence.text)}
-    told = score + HEADLINE * (len(title & mine) / len(title) if title else 0.0)
+    told = score + HEADLINE * (len(heads & mine) / len(heads) if heads else 0.0)
     return told * (0.5 if CAPTION.search(sentence.text) else 1.0)
-
-
-def _is_title(sentence) -> bool:
-    """The headline repeated in the text (a page's title line): shown above the line already."""
-    return content_words(sentence.text) == content_words(sentence.chunk.title)
 
 
 def disagreement(lines: list[ArticleLine]) -> str:
@@ -186,10 +180,14 @@ def disagreement(lines: list[ArticleLine]) -> str:
 
     Of several such pairs, the two sentences with the most words in common are named; the words around the
     verb are quoted as the articles have them."""
-    said = [(line, e, list(WORD.finditer(e.text))) for line in lines for e in line.evidence]
+    said = [
+        (line, e, list(WORD.finditer(e.text)), {stem(w) for w in content_words(e.text)})
+        for line in lines
+        for e in line.evidence
+    ]
     pairs = []
-    for a, ea, wa in said:
-        for b, eb, wb in said:
+    for a, ea, wa, sa in said:
+        for b, eb, wb, sb in said:
             if a.chunk.article_id == b.chunk.article_id:
                 continue
             for i, word in enumerate(wa):
@@ -197,9 +195,8 @@ def disagreement(lines: list[ArticleLine]) -> str:
                     continue
                 j = next((j for j, w in enumerate(wb) if stem(w[0]) == stem(word[0]) and not _negated(wb, j)), None)
                 if j is not None:
-                    shared = {stem(w) for w in content_words(ea.text)} & {stem(w) for w in content_words(eb.text)}
-                    if len(shared - {stem(word[0])}) >= SAME_THING:
-                        pairs.append((len(shared), (a, ea, wa, i), (b, eb, wb, j)))
+                    if len((sa & sb) - {stem(word[0])}) >= SAME_THING:
+                        pairs.append((len(sa & sb), (a, ea, wa, i), (b, eb, wb, j)))
                     break
     if not pairs:
         return ""

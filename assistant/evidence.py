@@ -152,10 +152,12 @@ class QuestionTerms:
 
     def coverage(self, vocab: frozenset[str]) -> float:
         """Weighted share of the question's terms found in a vocabulary."""
-        return (
-            sum(w for t, w in self.weights.items() if t in vocab or stem(t) in vocab or _joined(self, t, vocab))
-            / self.total
-        )
+        found = sum(w for t, w in self.weights.items() if t in vocab or stem(t) in vocab or self.joined(t, vocab))
+        return found / self.total
+
+    def joined(self, term: str, vocab: frozenset[str]) -> bool:
+        """Whether vocab holds a compound the term is part of ("airstrikes" for "air")."""
+        return bool(self.compound.get(term, set()) & vocab)
 
     def met(self, vocab: frozenset[str], years: set[int], months: set[int], tokens: Sequence[str] = ()) -> float:
         """Weighted share of the question's names, numbers and dates stated in a context (1.0 when it asks
@@ -168,10 +170,6 @@ class QuestionTerms:
             w for r, w in weight.items() if (r in have if r not in self.bound else near(tokens, self.bound[r], r))
         )
         return found / sum(weight.values())
-
-
-def _joined(q: QuestionTerms, term: str, vocab: frozenset[str]) -> bool:
-    return bool(q.compound.get(term, set()) & vocab)
 
 
 def bound_numbers(question: str) -> dict[str, str]:

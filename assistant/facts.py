@@ -215,12 +215,13 @@ def vocabulary(text: str) -> frozenset[str]:
     ['11', '6', '6000000', 'eleven', 'eleventh', 'millio', 'million']
     """
     f = facts(text)
-    every = {normal(w) for w in words(text)}
+    tokens = [normal(w) for w in words(text)]
+    every = set(tokens)
     every |= {NUMBER_WORDS[w] for w in every if w in NUMBER_WORDS} | {ORDINAL.sub(r"\1", w) for w in every}
     every |= {MONTH_NAMES[MONTHS[w]] for w in every if w in MONTHS}  # "Sept." holds "september"
     every |= {part for w in every if "-" in w for part in w.split("-") if part}  # "Russia-proposed" holds "proposed"
     every |= {STATES[m.lower()] for m in _STATE.findall(text)}
-    every |= {joined for _, _, joined in compounds(text)}  # "air strikes" holds "airstrikes"
+    every |= {joined for _, _, joined in _pairs(tokens)}  # "air strikes" holds "airstrikes"
     months = {f"month:{m}" for m in f.months}  # how a claim's months are looked up
     return frozenset(every | {stem(w) for w in every} | f.numbers | {str(y) for y in f.years} | months)
 
@@ -232,7 +233,10 @@ def compounds(text: str) -> list[tuple[str, str, str]]:
     >>> compounds("The air strikes hit Raqqa.")
     [('air', 'strikes', 'airstrikes'), ('strikes', 'hit', 'strikeshit'), ('hit', 'raqqa', 'hitraqqa')]
     """
-    tokens = [normal(w) for w in words(text)]
+    return _pairs([normal(w) for w in words(text)])
+
+
+def _pairs(tokens: list[str]) -> list[tuple[str, str, str]]:
     return [
         (a, b, a + b)
         for a, b in zip(tokens, tokens[1:])

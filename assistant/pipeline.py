@@ -28,7 +28,7 @@ from .question import check_question, question_core, standalone
 from .records import Answer, Evidence, Hit
 from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
 from .settle import settle
-from .when import DatesMeant, dates_meant
+from .when import DatesMeant, dates_meant, names_dates
 
 
 class Assistant:
@@ -113,8 +113,8 @@ class Assistant:
     def dates_meant(self, question: str, filters: Filters) -> tuple[DatesMeant, Filters, str]:
         """The dates the question means (when.py) and the filters with them; dates the reader set in the filters
         win. A month no article is dated in is not a filter: the warning says so and every date is searched."""
-        if filters.date_from or filters.date_to:
-            return DatesMeant(), filters, ""
+        if filters.date_from or filters.date_to or not names_dates(question):
+            return DatesMeant(), filters, ""  # (the articles' dates are read only for a question that names some)
         dates = self.index.lexical.dates()
         meant = dates_meant(question, dates)
         low, high = meant.date_from or "0000", meant.date_to or "9999"
@@ -139,8 +139,7 @@ class Assistant:
 
     def timeline(self, topic: str, filters: Filters = Filters()) -> tuple[list[ArticleLine], str]:
         """`assistant timeline TOPIC`: the story's lines, and the dates the topic means ('' when none)."""
-        if self.index.store.count() == 0:
-            raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
+        self._require_articles()
         meant, filters, warning = self.dates_meant(check_question(topic), filters)
         return self.story(meant.strip(topic), filters), meant.describe() if meant else warning
 
@@ -160,8 +159,7 @@ class Assistant:
         """Yield the evidence list (before the model starts), then the answer's text pieces, then the Answer."""
         s = self.settings
         question = check_question(question)
-        if self.index.store.count() == 0:
-            raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
+        self._require_articles()
         answer = Answer(question=question, standalone_question=question)
         self.embedder  # load models before the clock starts: timings measure answering, not loading
         started = time.perf_counter()
@@ -209,6 +207,10 @@ class Assistant:
         answer.timings["check_s"] = time.perf_counter() - generated - answer.timings.get("second_look_s", 0.0)
         answer.timings["total_s"] = time.perf_counter() - started
         yield answer
+
+    def _require_articles(self) -> None:
+        if self.index.store.count() == 0:
+            raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
 
     def _across(self, answer: Answer, filters: Filters, started: float) -> Iterator[list[Evidence] | str | Answer]:
         """A question across articles: one quoted line per article that bears on it, in date order (across.py)."""

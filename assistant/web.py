@@ -111,7 +111,7 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
     yield history, ""
     try:
         streamed, evidence = "", ""
-        filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
+        filters = page_filters(date_from, date_to, outlet, folder)
         for item in app.ask_stream(message, filters=filters, history=earlier):
             if isinstance(item, Answer):
                 history[-1]["content"] = answer_text(item, turn)
@@ -133,12 +133,17 @@ def respond(app, message: str, history: list, date_from="", date_to="", outlet="
         yield history, ""
 
 
+def page_filters(*values: str) -> Filters:
+    """The Filters panel's boxes (dates, outlet, folder) as checked Filters."""
+    return check_filters(Filters(*((value or "").strip() for value in values)))
+
+
 def show_timeline(app, topic: str, date_from="", date_to="", outlet="", folder="") -> str:
     """The Timeline tab's cards for a topic; an error is one line in the tab."""
     if not (topic or "").strip():
         return timeline_html([])
     try:
-        filters = check_filters(Filters(*((value or "").strip() for value in (date_from, date_to, outlet, folder))))
+        filters = page_filters(date_from, date_to, outlet, folder)
         lines, dates = app.timeline(topic, filters)
         return timeline_html(lines, dates, topic)
     except AssistantError as exc:

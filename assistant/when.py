@@ -79,6 +79,15 @@ class DatesMeant:
         return f'{span} ("{self.said}")' if span else f'the newest article ("{self.said}")'
 
 
+def names_dates(question: str) -> bool:
+    """Whether the question has words `dates_meant` reads: a month, a range, "last week", "the latest".
+
+    >>> names_dates("What did Lavrov propose in May?"), names_dates("What did Lavrov propose?")
+    (True, False)
+    """
+    return any(p.search(question) for p in (RANGE, OPEN, ONE, RELATIVE, LATEST))
+
+
 def dates_meant(question: str, dates: list[str]) -> DatesMeant:
     """What dates the question means, against the indexed articles' dates; empty when it names none.
 

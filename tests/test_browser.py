@@ -72,6 +72,15 @@ def bot_text(page) -> str:
     return bots.last.inner_text() if bots.count() else ""
 
 
+def wait_for_text(page, selector: str, text: str, timeout: float = 30000) -> None:
+    """Wait until the element holds text; the element may be missing while Gradio (re)renders it under load."""
+    page.wait_for_function(
+        "([selector, text]) => (document.querySelector(selector)?.innerText || '').includes(text)",
+        arg=[selector, text],
+        timeout=timeout,
+    )
+
+
 def only_loopback(requests):
     assert requests, "no request recorded: the recorder is broken"
     hosts = {url.split("/")[2].rsplit(":", 1)[0] for url in requests if not url.startswith(("data:", "blob:"))}
@@ -101,7 +110,7 @@ def test_the_evidence_shows_first_then_the_answer_streams_in_citing_it(browser, 
     page = open_page(browser, url, requests)
     page.set_viewport_size({"width": 1280, "height": 600})
     ask(page, "What did Lavrov propose?")
-    page.wait_for_function("document.querySelector('#sources').innerText.includes('Evidence found')", timeout=30000)
+    wait_for_text(page, "#sources", "Evidence found", timeout=30000)
     assert "The Russia-proposed coalition" not in bot_text(page)  # the quotes are there before the answer
     seen = []
     deadline = time.time() + 30
@@ -126,7 +135,7 @@ def test_the_evidence_shows_first_then_the_answer_streams_in_citing_it(browser, 
     expect(cited).to_be_in_viewport(timeout=5000)
 
     card.get_by_role("button", name="Open the full article").click()
-    page.wait_for_function("document.querySelector('#article').innerText.includes('Proposed Coalition')", timeout=10000)
+    wait_for_text(page, "#article", "Proposed Coalition", timeout=10000)
     whole = page.locator("#article").inner_text()
     assert "Washington currently heads a coalition" in whole and "Russia-proposed coalition" in whole
     assert page.locator("#article mark", has_text="The Russia-proposed coalition").count() == 1
@@ -149,9 +158,7 @@ def test_the_timeline_tab_lists_the_articles_in_date_order_and_opens_each(browse
     first = entries.nth(0)
     assert "Russian Foreign Minister Sergei Lavrov said" in first.inner_text() and "Henry Meyer" in first.inner_text()
     first.get_by_role("button", name="Open the full article").click()
-    page.wait_for_function(
-        "document.querySelector('#timeline-article').innerText.includes('Building Bridges')", timeout=10000
-    )
+    wait_for_text(page, "#timeline-article", "Building Bridges", timeout=10000)
     assert page.locator("#timeline-article mark").first.inner_text().startswith("Russian Foreign Minister")
     assert page.evaluate("window.__pwned") is None and generator.calls == 0
     only_loopback(requests)
@@ -167,7 +174,7 @@ def test_the_page_refuses_articles_outside_the_index(browser, fake_site):
                b.textContent = 'forged'; document.querySelector('#sources p').appendChild(b); b.click(); }""",
             bad,
         )
-        page.wait_for_function(f"document.querySelector('#article').innerText.includes(\"has id '{bad}'\")")
+        wait_for_text(page, "#article", f"has id '{bad}'")
         assert "no indexed article" in page.locator("#article").inner_text()
         assert "root:" not in page.locator("#article").inner_text()
 
@@ -181,7 +188,7 @@ def test_article_text_is_shown_as_text_never_run(browser, fake_site):
     page.wait_for_selector("#sources .sentence.cited", timeout=30000)
     card = page.locator("#sources details").filter(has=page.locator(".sentence.cited"))
     card.get_by_role("button", name="Open the full article").click()
-    page.wait_for_function("document.querySelector('#article').innerText.includes('hostile markup')", timeout=10000)
+    wait_for_text(page, "#article", "hostile markup", timeout=10000)
     time.sleep(0.5)
     assert page.evaluate("window.__pwned") is None
     for where in (page.locator("#sources"), page.locator("#article")):
@@ -207,7 +214,7 @@ def test_behind_a_login_the_page_answers_and_takes_no_file(browser, fake_site):
         ask(page, "What did Lavrov propose?")
         page.wait_for_selector("#sources .sentence.cited", timeout=30000)  # answered and checked
         ask(page, "And Kerry?")  # a follow-up: the page sends its history, as the browser holds it
-        page.wait_for_function("document.querySelector('#sources').innerText.includes('Searched for:')", timeout=30000)
+        wait_for_text(page, "#sources", "Searched for:", timeout=30000)
         assert "Kerry" in bot_text(page)
         upload = """async () => { const form = new FormData(); form.append('files', new Blob(['x'.repeat(1000)]), 'a.txt');
                      const r = await fetch('gradio_api/upload', {method: 'POST', body: form}); return r.status; }"""
@@ -223,11 +230,11 @@ def test_a_second_user_sees_that_the_model_is_busy(browser, fake_site):
     generator.enqueue(lambda messages: " ".join([at_length(messages)] * 6), at_length)  # ~10 s of words, then one
     first, second = open_page(browser, url, []), open_page(browser, url, [])
     ask(first, "What did Lavrov propose?")
-    first.wait_for_function("document.querySelector('#chat').innerText.includes('Russia-proposed')", timeout=15000)
+    wait_for_text(first, "#chat", "Russia-proposed", timeout=15000)
     ask(second, "What did Lavrov propose?")
-    second.wait_for_function("document.querySelector('#chat').innerText.includes('Waiting for the model')")
+    wait_for_text(second, "#chat", "Waiting for the model")
     assert "1 question ahead" in bot_text(second)
-    second.wait_for_function("document.querySelector('#chat').innerText.includes('Russia-proposed')", timeout=30000)
+    wait_for_text(second, "#chat", "Russia-proposed", timeout=30000)
     assert bot_text(first).startswith("The Russia-proposed coalition") and "Waiting" not in bot_text(second)
 
 
@@ -238,8 +245,7 @@ def notice_and_reply(browser, app, notice: str, reply: str) -> None:
         page = open_page(browser, url, [])
         assert notice in page.locator("#notice").inner_text()
         ask(page, "What did Lavrov propose?")
-        chat = "(document.querySelector('#chat')?.innerText || '')"  # the chat may be re-rendered meanwhile
-        page.wait_for_function(f"{chat}.includes({reply!r})", timeout=30000)
+        wait_for_text(page, "#chat", reply, timeout=15000)
         assert "\n" not in bot_text(page).strip()  # one line, no traceback
     finally:
         demo.close()

@@ -24,10 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .evidence import QuestionTerms, article_sentences, score_sentences
-from .facts import WORD, date_facts, stem, vocabulary, words
-from .lexical import STOPWORDS
+from .facts import date_facts, vocabulary
 from .records import Answer, Chunk, Citation, Evidence, Hit
 from .relations import CUE_REACH
+from .text import STOPWORDS, WORD, stem, words
 from .when import OPEN, RANGE
 
 COMPARE = re.compile(
@@ -160,17 +160,13 @@ def article_lines(
     return [replace(line, evidence=[replace(e, n=next(n)) for e in line.evidence]) for line in lines]
 
 
-CAPTION = re.compile(r"\((?:\d\w* )?[LRC]\)|^(?:Photo|Picture|Image)\b")
-
-
 def _telling(sentence, score: float, heads: set[str]) -> float:
     """A sentence's score for quoting it as its article's line: ties (every sentence naming "Lavrov") go to the
-    one that restates the headline (`heads`, the stems of its words), the article's own summary; a photo caption
-    ("Lavrov (2nd L) and ...") is what the page shows, not what the article reports. (The headline repeated
-    in the text is not quoted at all: it is shown above the line already.)"""
+    one that restates the headline (`heads`, the stems of its words), the article's own summary. (The headline
+    repeated in the text is not quoted at all: it is shown above the line already.)"""
     mine = {stem(t) for t in content_words(sentence.text)}
     told = score + HEADLINE * (len(heads & mine) / len(heads) if heads else 0.0)
-    return told * (0.5 if CAPTION.search(sentence.text) else 1.0)
+    return told
 
 
 def disagreement(lines: list[ArticleLine]) -> str:

@@ -57,11 +57,20 @@ def _sentence(e: Evidence, turn: int, c: Citation | None, numbered: bool) -> str
         if c.supported is False:
             kind, verdict = "sentence unsupported", "cited, but it does not state what the answer says"
         else:
-            kind, text = "sentence cited", f"<mark>{text}</mark>"
+            kind, text = "sentence cited", _marked(e.text, c.answer)
             verdict = {"checker": "attached by the citation check", "quote": "quoted"}.get(c.origin, "cited")
             verdict += f", support {c.support:.2f}" if c.support is not None and c.origin != "quote" else ""
     note = f' <span class="verdict">({verdict})</span>' if verdict else ""
     return f'<p class="{kind}" id="src-{turn}-{e.n}">[{e.n}] {text}{note}</p>'
+
+
+def _marked(sentence: str, answer: str) -> str:
+    """The sentence escaped, with the answer read from it (a span, reading.py) marked; all of it when none is."""
+    at = sentence.find(answer) if answer else -1
+    if at < 0 or answer == sentence:
+        return f"<mark>{html.escape(sentence)}</mark>"
+    after = at + len(answer)
+    return f"{html.escape(sentence[:at])}<mark>{html.escape(answer)}</mark>{html.escape(sentence[after:])}"
 
 
 def _meta(ch) -> str:

@@ -101,7 +101,7 @@ class Settings:
         "", "Folder of a local sentence-transformers CrossEncoder to rerank with (none ships on PyPI); empty: off."
     )
     min_score: float = setting(
-        0.45, "Below this cosine similarity for every passage, answer 'not in the articles' without the model.",
+        0.3, "Below this cosine similarity for every passage, answer 'not in the articles' without the model.",
         -1.0, 1.0,
     )  # fmt: skip
     support_threshold: float = setting(0.45, "A citation scoring below this is marked unsupported.", 0.0, 1.0)
@@ -125,6 +125,7 @@ class Settings:
     )
     max_tokens: int = setting(300, "Most tokens in one answer.", 16, 4096)
     evidence_budget: int = setting(300, "Most tokens of evidence sentences in one prompt.", 50, 30000)
+    reads: int = setting(3, "Evidence sentences the chat model reads, best first, to pick the answer from.", 1, 20)
     # The page
     auth: str | None = setting(
         None, "Login the chat page asks for; needed to serve beyond this machine.", form=(r"[^:]+:.+", "USER:PASSWORD")

@@ -23,11 +23,13 @@ which retrieves again at the normal top_k. Pure functions compute each metric;
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import prompts
+from .calibration import signals
 from .cite import is_abstention
 from .errors import InputError
 from .metrics import answer_metrics, retrieval_metrics
@@ -99,6 +101,23 @@ def parse_question(row, number: int) -> Question:
     )  # fmt: skip
 
 
+# Every question set is split in two by its ids: a tuning part, which may be looked at while changing the
+# pipeline, and a validation part, which is only ever measured. The split hashes the id with this salt, so it
+# never moves; the salt was chosen, before any answer was read, so that each dev set's answerable and
+# unanswerable questions fall about half in each part.
+SPLIT_SALT = "9754"
+PARTS = ("tuning", "validation")
+
+
+def part(question_id: str) -> str:
+    """The part of its set a question belongs to, by its id alone.
+
+    >>> part("d01"), part("d03")
+    ('tuning', 'validation')
+    """
+    return PARTS[hashlib.sha256(f"{SPLIT_SALT}:{question_id}".encode()).digest()[0] % 2]
+
+
 def matches(source: str, gold: str) -> bool:
     """A source path matches a gold path when it ends with it (on a path boundary).
 
@@ -136,12 +155,13 @@ def keywords_hit(answer: str, groups: tuple[tuple[str, ...], ...]) -> bool:
 
 def evaluate(app, questions: list[Question], retrieval_only: bool = False, depth: int = 20, progress=None) -> dict:
     """Run every question; return the summary metrics and a per-question list."""
-    rows, ranks = [], []
+    rows = []
     for i, q in enumerate(questions, 1):
         hits = app.retrieve(q.question, top_k=max(depth, app.settings.top_k))
         sources = [h.chunk.source for h in hits]
         row = {
             "id": q.id,
+            "part": part(q.id),
             "kind": q.kind,
             "question": q.question,
             "answerable": q.answerable,
@@ -151,20 +171,35 @@ def evaluate(app, questions: list[Question], retrieval_only: bool = False, depth
         }
         if q.gold_docs:
             row["found_at"] = found_rank(sources, q.gold_docs)
-            ranks.append(row["found_at"])
         if not retrieval_only:
             row.update(_answer_row(app, app.ask(q.question), q))
         rows.append(row)
         if progress:
             progress(i, len(questions), q.id)
-    summary = {"n": len(questions), "n_with_gold": len(ranks), **retrieval_metrics(ranks)}
-    if not retrieval_only:
+    summary = _summary(rows, retrieval_only)
+    for name in PARTS:
+        summary[name] = _summary([r for r in rows if r["part"] == name], retrieval_only)
+    return {**summary, "questions": rows}
+
+
+def _summary(rows: list[dict], retrieval_only: bool) -> dict:
+    ranks = [r["found_at"] for r in rows if "found_at" in r]
+    summary = {"n": len(rows), "n_with_gold": len(ranks), **retrieval_metrics(ranks)}
+    if not retrieval_only and rows:
         summary.update(answer_metrics(rows))
-    return {**{k: (round(v, 3) if isinstance(v, float) else v) for k, v in summary.items()}, "questions": rows}
+    return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in summary.items()}
 
 
 def _hits(hits) -> list[dict]:
-    return [{"source": h.chunk.source, "chunk": h.chunk.id, "score": round(h.score, 4)} for h in hits]
+    return [
+        {
+            "source": h.chunk.source,
+            "chunk": h.chunk.id,
+            "score": round(h.score, 4),
+            "similarity": round(h.similarity, 4),
+        }
+        for h in hits
+    ]
 
 
 def outcome(q: Question, text: str, abstained: bool, lines: dict[str, str] | None = None) -> str:
@@ -223,18 +258,46 @@ def _answer_row(app, answer, q: Question) -> dict:
             }
             for c in answer.citations
         ],
+        "readings": _readings(answer, q),
         "invalid_markers": answer.invalid_markers,
         "ttft_s": answer.timings.get("first_token_s"),
         "latency_s": answer.timings.get("total_s"),
     }
 
 
+def _readings(answer, q: Question) -> list[dict]:
+    """Each sentence the model read, with its signals (calibration.py) and whether its answer is right: what
+    benchmarks/fit_calibration.py fits the weights on."""
+    if not answer.readings:
+        return []
+    best = max(e.score for e in answer.evidence)
+    similarity = max(h.similarity for h in answer.hits)
+    return [
+        {
+            "n": r.evidence.n, "answer": r.answer, "probability": round(r.probability, 4),
+            "signals": {k: round(v, 4) for k, v in signals(r, answer.readings, best, similarity).items()},
+            "right": q.answerable and keywords_hit(r.answer if r.typed else r.evidence.text, q.answer_keywords),
+            "sentence_right": q.answerable and keywords_hit(r.evidence.text, q.answer_keywords),
+        }
+        for r in answer.readings
+    ]  # fmt: skip
+
+
 def format_table(result: dict) -> str:
-    """A plain-text table: the summary, then one line per question."""
-    lines = [f"{k:28} {v}" for k, v in result.items() if k != "questions"]
+    """A plain-text table: the summary (all questions, then the tuning and the validation part), then one line
+    per question."""
+    parts = [result] + [result[name] for name in PARTS]
+    lines = [f"{'':28} {'all':>10} {'tuning':>10} {'validation':>10}"]
+    for k, v in result.items():
+        if k not in ("questions", *PARTS):
+            lines.append(f"{k:28} " + " ".join(f"{_shown(p.get(k, '-')):>10}" for p in parts))
     lines.append("")
     for r in result["questions"]:
         found = r.get("found_at", "-")
         mark = f" {r['outcome']}" if "outcome" in r else ""
-        lines.append(f"{r['id']:8} {r['kind']:7} found@{found!s:4}{mark:17} {r['question'][:70]}")
+        lines.append(f"{r['id']:8} {r['part'][:3]} {r['kind']:7} found@{found!s:4}{mark:17} {r['question'][:70]}")
     return "\n".join(lines)
+
+
+def _shown(value) -> str:
+    return "-" if value is None else str(value)

@@ -28,25 +28,13 @@ import copy
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .chunk import is_heading, sentence_spans, stitch
-from .facts import (
-    MONTHS,
-    NUMBER_WORDS,
-    ORDINAL,
-    compounds,
-    date_facts,
-    facts,
-    is_number,
-    normal,
-    stem,
-    vocabulary,
-    words,
-)
+from .facts import compounds, date_facts, facts, vocabulary
 from .kinds import answer_kind, answer_strength, counted
-from .lexical import STOPWORDS
 from .records import Chunk, Evidence, Hit
+from .text import MONTHS, NUMBER_WORDS, ORDINAL, STOPWORDS, is_number, normal, stem, words
 
 MIN_SENTENCE = 40  # characters: shorter fragments join the next sentence
 # Sentences that speak to the assistant rather than report news: never evidence (an article can carry them).
@@ -62,6 +50,7 @@ KEEP = 0.6  # sentences scoring below this share of the best are not chosen
 QUOTABLE_BONUS = 0.0
 QUOTE_COVERAGE = 0.6  # a quotable sentence holds this share of the question's weighted words itself,
 # and three in four of its other words ("won", "released"): the relation asked about, not only its names
+DATE_PREFERENCE = 0.5  # how much more a sentence of an article of the dates a question means scores
 CHARS_PER_TOKEN = 4  # English news text in the chat model's tokenizer, near enough for a budget
 
 
@@ -85,6 +74,7 @@ class Scored:
     score: float
     met: float  # share of the question's names, numbers and dates its context states
     quotable: bool  # answers the question on its own: met in full, most of its words, the kind asked for
+    coverage: float = 0.0  # weighted share of the question's words the sentence itself holds
 
 
 def article_sentences(chunks: Sequence[Chunk], rank: int) -> list[Sentence]:
@@ -186,14 +176,11 @@ def bound_numbers(question: str) -> dict[str, str]:
     }
 
 
-ROMAN = {r: str(i) for i, r in enumerate("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv".split(), 1)}
-
-
 def near(tokens: Sequence[str], name: str, number: str, reach: int = 3) -> bool:
-    """A number (as digits, an ordinal word or a roman numeral) within `reach` words of a name in tokens."""
+    """A number (as digits or a number word) within `reach` words of a name in tokens."""
     spots = [i for i, t in enumerate(tokens) if t == name or stem(t) == stem(name)]
     for i, t in enumerate(tokens):
-        value = NUMBER_WORDS.get(t) or ROMAN.get(t) or ORDINAL.sub(r"\1", t)
+        value = NUMBER_WORDS.get(t) or ORDINAL.sub(r"\1", t)
         if value == number and any(abs(i - j) <= reach for j in spots):
             return True
     return False
@@ -205,8 +192,10 @@ def select_evidence(
     article_chunks: Callable[[str], list[Chunk]],
     inverse_frequency: Callable[[list[str]], dict[str, float]],
     budget: int = 300,
+    prefer: Callable[[Chunk], bool] | None = None,
 ) -> list[Evidence]:
-    """Number the sentences of the hits' articles that bear on the question, best articles first."""
+    """Number the sentences of the hits' articles that bear on the question, best articles first; the sentences
+    of the articles `prefer` names (of the dates the question means) score DATE_PREFERENCE more."""
     q = QuestionTerms(question, inverse_frequency)
     by_chunk = {h.chunk.id: h for h in hits}
     first: dict[str, Chunk] = {}  # article -> its best retrieved chunk, in retrieval order
@@ -220,6 +209,9 @@ def select_evidence(
     if not sentences:
         return []
     scored = score_sentences(sentences, q)
+    if prefer:
+        scored = [replace(sc, score=sc.score * (1 + DATE_PREFERENCE)) if prefer(s.chunk) else sc
+                  for s, sc in zip(sentences, scored)]  # fmt: skip
     chosen = _choose(sentences, scored, budget)
     return _number(sentences, scored, chosen, by_chunk)
 
@@ -244,7 +236,7 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
         score = lexical * (0.5 + 0.5 * met) * (0.5 if asks else 1.0) - 0.02 * s.rank
         relation = len(q.facts.content & own[i]) / len(q.facts.content) if q.facts.content else 1.0
         quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7 and relation >= 0.75 and not asks
-        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable))
+        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable, mine))
     return out
 
 
@@ -290,6 +282,18 @@ def _number(sentences: list[Sentence], scored: list[Scored], chosen: dict[int, b
         hit = by_chunk.get(s.chunk.id) or Hit(s.chunk, 0.0, 0.0)
         text = " ".join(s.text.split())
         out.append(
-            Evidence(n, hit, text, s.start, s.end, sc.score, chosen[i], s.heading, sc.met, chosen[i] and sc.quotable)
+            Evidence(
+                n,
+                hit,
+                text,
+                s.start,
+                s.end,
+                sc.score,
+                chosen[i],
+                s.heading,
+                sc.met,
+                chosen[i] and sc.quotable,
+                sc.coverage,
+            )
         )
     return out

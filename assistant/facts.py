@@ -1,108 +1,40 @@
 """The checkable facts of a text: names, numbers, dates and content words.
 
-Evidence selection (evidence.py) and the citation check (verify.py) compare a
-question or a claim with article sentences on these. Everything is normalised
-so that the forms news text uses compare equal: "U.S." and "US", "Sept. 27"
-and "September 27", "$1.65 billion" and "1.65 billion dollars", "1,000" and
-"1000", "Lavrov's" and "Lavrov". Words are compared by a light stem
-("proposed", "proposal" and "proposes" share "propos"). Spelling variants such
-as "Kiev"/"Kyiv" are left literal. Pure functions over strings, no models.
+Evidence selection (evidence.py), candidate spans (spans.py) and the
+citation check (verify.py) compare a question or a claim with article
+sentences on these. Everything is normalised so that the forms news text
+uses compare equal: "U.S." and "US", "Sept. 27" and "September 27", "$1.65
+billion" and "1.65 billion dollars", "1,000" and "1000", "Lavrov's" and
+"Lavrov". Words are compared by their stems (text.py). Spelling variants
+such as "Kiev"/"Kyiv" are left literal. Pure functions over strings, no
+models; `facts` and `vocabulary` are cached, so each sentence is parsed once.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from .lexical import STOPWORDS
+from .text import (
+    MONTH_NAMES,
+    MONTHS,
+    NUMBER_WORDS,
+    ORDINAL,
+    STOPWORDS,
+    is_number,
+    listed,
+    normal,
+    stem,
+    word_lists,
+    words,
+)
 
-MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
-    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
-    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}  # fmt: skip
-MONTH_NAMES = {n: name for name, n in MONTHS.items() if len(name) > 4 or name in ("may", "june", "july")}
-# Capitalised words that open questions and sentences without naming anything.
-# Words about the sources rather than the news: "the article states that ..." asserts nothing.
-META = {"article", "articles", "state", "states", "stated", "evidence", "source", "sources", "passage", "report",
-        "reported", "reports", "mention", "mentions", "mentioned", "according", "sentence", "text"}  # fmt: skip
-OPENERS = STOPWORDS | META | {
-    "according", "although", "but", "can", "could", "did", "does", "do", "during", "earlier", "even", "here",
-    "however", "if", "in", "is", "it", "later", "meanwhile", "name", "now", "on", "our", "since", "still",
-    "tell", "under", "until", "we", "while", "yes", "no", "not", "you", "your", "us", "list", "give", "explain",
-}  # fmt: skip
-IRREGULAR = {  # past forms news text uses, to their stems
-    "won": "win", "wins": "win", "lost": "lose", "beaten": "beat", "beats": "beat", "met": "meet", "said": "say",
-    "told": "tell", "took": "take", "taken": "take", "gave": "give", "given": "give", "sold": "sell",
-    "bought": "buy", "led": "lead", "held": "hold", "made": "make", "became": "become", "began": "begin",
-    "begun": "begin", "chose": "choose", "chosen": "choose", "fell": "fall", "fallen": "fall", "found": "find",
-    "got": "get", "left": "leave", "paid": "pay", "ran": "run", "rose": "rise", "risen": "rise", "saw": "see",
-    "seen": "see", "sent": "send", "spent": "spend", "spoke": "speak", "spoken": "speak", "stood": "stand",
-    "struck": "strike", "thought": "think", "went": "go", "gone": "go", "wrote": "write", "written": "write",
-    "knew": "know", "known": "know", "grew": "grow", "grown": "grow", "brought": "bring", "built": "build",
-    "caught": "catch", "felt": "feel", "fought": "fight", "heard": "hear", "kept": "keep", "meant": "mean",
-    "sought": "seek", "taught": "teach", "threw": "throw", "thrown": "throw", "drew": "draw", "drawn": "draw",
-    "withdrew": "withdraw", "withdrawn": "withdraw", "ate": "eat", "flew": "fly", "flown": "fly", "hit": "hit",
-    "shot": "shoot", "won't": "will", "winner": "win", "winners": "win", "loser": "lose", "losers": "lose", "slain": "slay", "killed": "kill", "dies": "die", "died": "die",
-}  # fmt: skip
-WORD = re.compile(r"[\w$£€]+(?:[.,'’&-][\w]+)*\.?")
-AFTER = {"in", "of", "since", "until", "by", "from", "to", "early", "late", "mid", "last", "next", "this"}
-ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")  # "11th" is 11
-_UNITS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split()
-)
-_ORDINALS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()
-)
-NUMBER_WORDS = {w: str(i) for words_ in (_UNITS, _ORDINALS) for i, w in enumerate(words_, 1)}
-CURRENCIES = {"dollar", "dollars", "euro", "euros", "pound", "pounds", "yen", "cent", "cents", "usd", "eur"}
+META = listed("lists", "meta")
+OPENERS = STOPWORDS | META | listed("lists", "openers")
+AFTER = listed("lists", "date_prepositions")
+CURRENCIES = listed("lists", "currencies")
 SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
-
-
-def words(text: str) -> list[str]:
-    """The word tokens of text, keeping "U.S.", "$10.4", "al-Assad" and "6–2" whole."""
-    return WORD.findall(text.replace("’", "'").replace("–", "-"))
-
-
-def normal(word: str) -> str:
-    """A word as compared: lower case, no dots or possessive, currency signs dropped.
-
-    >>> [normal(w) for w in ("U.S.", "Lavrov's", "$10.4", "1,000")]
-    ['us', 'lavrov', '10.4', '1000']
-    """
-    w = word.lower().lstrip("$£€")
-    w = re.sub(r"'s?$", "", w)
-    if re.fullmatch(r"[\d,.]+", w):
-        w = w.rstrip(".")
-        return w.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", w) else w
-    return w.replace(".", "")
-
-
-def stem(word: str) -> str:
-    """A light stem: enough to match "proposed"/"proposal"/"proposes" and "won"/"wins", at most 6 letters.
-
-    >>> [stem(w) for w in ("proposed", "proposal", "discussing", "armies", "won", "wins", "agree", "agreed")]
-    ['propos', 'propos', 'discus', 'army', 'win', 'win', 'agre', 'agre']
-    """
-    w = normal(word)
-    w = IRREGULAR.get(w, w)
-    if not w.isalpha() or len(w) < 4:
-        return w
-    if len(w) == 4:
-        return w[:3] if w.endswith("s") and not w.endswith(("ss", "us", "is")) else w
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("al", ""), ("s", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= (3 if repl else 4):
-            w = w[: -len(suffix)] + repl
-            break
-    if w.endswith("e") and len(w) > 4:  # "agree" and "agreed", "release" and "released" meet
-        w = w[:-1]
-    return w[:6]
-
-
-def is_number(word: str) -> bool:
-    return any(ch.isdigit() for ch in word)
 
 
 def is_name(word: str, first: bool) -> bool:
@@ -112,12 +44,7 @@ def is_name(word: str, first: bool) -> bool:
     return not first or normal(word) not in OPENERS
 
 
-# Words that make another event of the same name: the men's final is not the women's.
-QUALIFIERS = {"men", "women", "mens", "womens", "doubles", "singles", "mixed", "junior", "juniors", "boys", "girls"}
-QUALIFIER_FORMS = {  # the forms news text gives them: Wimbledon's "ladies' singles"
-    "women": {"women", "woman", "ladies", "lady", "female", "wta"},
-    "men": {"men", "man", "gentlemen", "gentleman", "male", "atp"},
-}
+QUALIFIERS = listed("check", "qualifiers")  # another event of the same name: the men's final is not the women's
 
 
 @dataclass(frozen=True)
@@ -135,6 +62,7 @@ class Facts:
         return self.names | self.numbers
 
 
+@functools.lru_cache(maxsize=16384)
 def facts(text: str) -> Facts:
     """The facts stated in text.
 
@@ -180,39 +108,17 @@ def amount(number: str, unit: str) -> str:
     return number
 
 
-# US states as news text abbreviates them (AP style): "Tampa, Fla." states "Florida".
-STATES = {
-    "ala": "alabama", "ariz": "arizona", "ark": "arkansas", "calif": "california", "colo": "colorado",
-    "conn": "connecticut", "del": "delaware", "fla": "florida", "ga": "georgia", "ill": "illinois",
-    "ind": "indiana", "kan": "kansas", "ky": "kentucky", "la": "louisiana", "md": "maryland",
-    "mass": "massachusetts", "mich": "michigan", "minn": "minnesota", "miss": "mississippi", "mo": "missouri",
-    "mont": "montana", "neb": "nebraska", "nev": "nevada", "okla": "oklahoma", "ore": "oregon",
-    "pa": "pennsylvania", "tenn": "tennessee", "vt": "vermont", "va": "virginia", "wash": "washington",
-    "wis": "wisconsin", "wyo": "wyoming",
-}  # fmt: skip
-_STATE = re.compile(r"\b(" + "|".join(a.capitalize() for a in STATES) + r")\.")
-# Words a question uses for what it asks ("the premiere date", "the location"): the answer gives the thing
-# itself (a date, a place), so the evidence need not repeat the word.
-KIND_WORDS = {"date", "day", "year", "time", "location", "place", "name", "number", "amount", "who", "when"}
-# Verbs news text uses for one another: a claim's "acquired" is stated by the evidence's "bought".
-SYNONYMS = [
-    {"acquire", "buy", "purchase", "takeover", "acquisition", "pay"},
-    {"win", "champion", "title", "victory", "winner"},
-    {"release", "launch", "debut", "premiere", "out", "arrive"},
-    {"found", "establish", "create", "start", "set"},
-    {"die", "kill", "death", "dead"},
-    {"direct", "director", "helm"},
-    {"movie", "film"},
-    {"located", "held", "host", "hosted", "place", "venue", "played"},
-]
+KIND_WORDS = listed("check", "kind_words")  # "the premiere date": the answer gives the date itself
+SYNONYMS = [frozenset(group.split()) for group in word_lists()["check"]["synonyms"]]
 
 
+@functools.lru_cache(maxsize=16384)
 def vocabulary(text: str) -> frozenset[str]:
     """Every normalised word and stem of text, its amounts, and numbers its words spell ("eleventh": "11").
 
-    >>> sorted(vocabulary("The eleventh season cost $6 million.") - {"the", "season", "cost", "seaso", "seasoncost",
+    >>> sorted(vocabulary("The eleventh season cost $6 million.") - {"the", "season", "cost", "seasoncost",
     ...                                                                   "eleventhseason"})
-    ['11', '6', '6000000', 'eleven', 'eleventh', 'millio', 'million']
+    ['11', '6', '6000000', 'eleventh', 'million']
     """
     f = facts(text)
     tokens = [normal(w) for w in words(text)]
@@ -220,7 +126,6 @@ def vocabulary(text: str) -> frozenset[str]:
     every |= {NUMBER_WORDS[w] for w in every if w in NUMBER_WORDS} | {ORDINAL.sub(r"\1", w) for w in every}
     every |= {MONTH_NAMES[MONTHS[w]] for w in every if w in MONTHS}  # "Sept." holds "september"
     every |= {part for w in every if "-" in w for part in w.split("-") if part}  # "Russia-proposed" holds "proposed"
-    every |= {STATES[m.lower()] for m in _STATE.findall(text)}
     every |= {joined for _, _, joined in _pairs(tokens)}  # "air strikes" holds "airstrikes"
     months = {f"month:{m}" for m in f.months}  # how a claim's months are looked up
     return frozenset(every | {stem(w) for w in every} | f.numbers | {str(y) for y in f.years} | months)
@@ -248,7 +153,7 @@ def synonyms(word_stem: str) -> set[str]:
     """The stems of the words news text uses for the same thing, the stem itself included.
 
     >>> sorted(synonyms(stem("acquired")))
-    ['acquir', 'acquis', 'buy', 'pay', 'purcha', 'takeov']
+    ['acquir', 'acquisit', 'buy', 'purchas', 'takeov']
     """
     return set(_SYNONYM_STEMS.get(word_stem, {word_stem}))
 

@@ -1,8 +1,10 @@
 """Stream an answer from a chat model: a local GGUF file or an OpenAI-compatible server.
 
 A generator is any object with `stream(messages, max_tokens, temperature,
-grammar=None)` yielding text pieces, `count_tokens(text)`, and `ahead()`: how
-many answers a new question would wait for (what the page shows). `grammar`
+grammar=None)` yielding text pieces, `score(messages, options)`: the log-
+probability of each of a few replies (how the model chooses a span to quote,
+reading.py), `count_tokens(text)`, and `ahead()`: how many answers a new
+question would wait for (what the page shows). `grammar`
 is a GBNF grammar (cite.answer_grammar) the reply must follow: llama.cpp
 samples only tokens it allows; a server is sent it as llama.cpp's servers
 expect, and one that refuses the field is asked again without it (the markers
@@ -18,6 +20,7 @@ is models.py's job.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -27,6 +30,7 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 import httpx
+import numpy as np
 
 from .config import env_name
 from .errors import ModelError
@@ -38,6 +42,8 @@ class Generator(Protocol):
     def stream(
         self, messages: list[dict], max_tokens: int, temperature: float, grammar: str | None = None
     ) -> Iterator[str]: ...
+
+    def score(self, messages: list[dict], options: list[str]) -> list[float]: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -53,6 +59,7 @@ class LlamaGenerator:
         self.name = name
         self.lock = threading.Lock()
         self.waiting = 0
+        self._formatter = None
         try:
             self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_batch=512, verbose=False, seed=0)
         except (ValueError, RuntimeError) as exc:
@@ -65,15 +72,78 @@ class LlamaGenerator:
         """Answers a new question would wait for: the one being written and those queued before it."""
         return self.waiting + self.lock.locked()
 
-    def stream(
-        self, messages: list[dict], max_tokens: int, temperature: float, grammar: str | None = None
-    ) -> Iterator[str]:
+    def score(self, messages: list[dict], options: list[str]) -> list[float]:
+        """The log-probability of each option as the model's whole reply, when it may reply only with one of
+        them: at each token where the options part, the model's probability of each one's next token among the
+        tokens they allow (as sampling under a grammar of the options would), multiplied along the option and
+        its end-of-reply token. One evaluation per point where options part; the prompt's shared start is kept
+        in the model's cache, as for any answer."""
+        with self._turn():
+            prompt = self._tokens(self._format(messages), special=True)
+            replies = [self._tokens(o) + [self.llm.token_eos()] for o in options]
+            out = [0.0] * len(options)
+            self._walk(prompt, replies, list(range(len(options))), 0, out)
+            return out
+
+    def _walk(self, prompt: list[int], replies: list[list[int]], members: list[int], depth: int, out: list[float]):
+        if len(members) < 2:
+            return
+        logits = self._logits_after(prompt + replies[members[0]][:depth])
+        branches: dict[int, list[int]] = {}
+        for i in members:
+            if depth < len(replies[i]):
+                branches.setdefault(replies[i][depth], []).append(i)
+        total = np.logaddexp.reduce(logits[list(branches)])
+        for token, group in branches.items():
+            for i in group:
+                out[i] += float(logits[token] - total)
+            self._walk(prompt, replies, group, depth + 1, out)
+
+    def _logits_after(self, tokens: list[int]):
+        """The model's next-token logits after these tokens, evaluating only what its cache does not hold."""
+        llm = self.llm
+        kept = 0
+        for a, b in zip(llm.input_ids[: min(llm.n_tokens, len(tokens) - 1)], tokens):
+            if a != b:
+                break
+            kept += 1
+        from llama_cpp import llama_get_logits_ith
+
+        llm.n_tokens = kept
+        llm.eval(tokens[kept:])
+        row = llama_get_logits_ith(llm._ctx.ctx, -1)
+        return np.ctypeslib.as_array(row, shape=(llm.n_vocab(),)).copy()
+
+    def _tokens(self, text: str, special: bool = False) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=special)
+
+    def _format(self, messages: list[dict]) -> str:
+        """The prompt text the model's own chat template makes of the messages, ready for its reply."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            eos = self.llm.detokenize([self.llm.token_eos()], special=True).decode("utf-8", "replace")
+            template = self.llm.metadata["tokenizer.chat_template"]
+            self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")
+        return self._formatter(messages=messages).prompt
+
+    @contextlib.contextmanager
+    def _turn(self):
+        """One call at a time on the llama.cpp context; `waiting` counts those queued for it."""
         self.waiting += 1
         try:
             self.lock.acquire()
         finally:
             self.waiting -= 1
         try:
+            yield
+        finally:
+            self.lock.release()
+
+    def stream(
+        self, messages: list[dict], max_tokens: int, temperature: float, grammar: str | None = None
+    ) -> Iterator[str]:
+        with self._turn():
             pieces = self.llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True,
                 grammar=_grammar(grammar) if grammar else None,
@@ -82,8 +152,6 @@ class LlamaGenerator:
                 text = piece["choices"][0]["delta"].get("content")
                 if text:
                     yield text
-        finally:
-            self.lock.release()
 
 
 @functools.lru_cache(maxsize=32)
@@ -101,6 +169,7 @@ class OpenAIGenerator:
     """
 
     CHARS_PER_TOKEN = 3.5  # a cautious estimate for English news text (BPE tokenizers average ~4)
+    UNCHOSEN = -20.0  # the log-probability given to the options the server's model did not choose
 
     def __init__(self, url: str, model: str = "", api_key: str = "", timeout: float = 60.0):
         if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
@@ -119,6 +188,19 @@ class OpenAIGenerator:
     def ahead(self) -> int:
         """0: the server schedules its own queue and does not say how long it is."""
         return 0
+
+    def score(self, messages: list[dict], options: list[str]) -> list[float]:
+        """The option the server's model replies with, under a grammar of the options, at log-probability 0 and
+        the others at UNCHOSEN: an OpenAI-compatible server gives no probabilities of replies it did not write, so
+        the model's choice is known but not how sure it was."""
+        grammar = "root ::= " + " | ".join(json.dumps(o) for o in options)
+        reply = " ".join("".join(self.stream(messages, 100, 0.0, grammar=grammar)).split())
+        chosen = next((i for i, o in enumerate(options) if " ".join(o.split()) == reply), None)
+        if chosen is None:  # a server that ignores grammars: the option the reply begins with, if any
+            chosen = next(
+                (i for i, o in enumerate(options) if reply.startswith(" ".join(o.split())[:20])), len(options) - 1
+            )
+        return [0.0 if i == chosen else self.UNCHOSEN for i in range(len(options))]
 
     def stream(
         self, messages: list[dict], max_tokens: int, temperature: float, grammar: str | None = None

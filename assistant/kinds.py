@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import re
 
-from .facts import MONTHS, NUMBER_WORDS, Facts, facts, is_name, is_number, normal, stem, words
-from .lexical import STOPWORDS
-
-ANSWER_KINDS = (  # first match wins
-    ("date", ("when", "what year", "which year", "what date", "release date", "premiere date", "what day")),
-    ("money", ("how much", "revenue", "price", "cost", "worth", "paid", "profit", "sales", "budget", "salary")),
-    ("count", ("how many", "how long", "population", "what percentage", "number of")),
-    ("name", ("who", "whom", "whose", "which country", "which city", "which company", "where", "location")),
+from .facts import Facts, facts, is_name
+from .text import (
+    MONTH_CAPITAL,
+    MONTH_PATTERN,
+    MONTHS,
+    NUMBER_WORDS,
+    STOPWORDS,
+    is_number,
+    normal,
+    stem,
+    word_lists,
+    words,
 )
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-MONTH_WORD = "|".join(sorted((rf"{m}\.?" for m in MONTHS), key=len, reverse=True))
+
+ANSWER_KINDS = tuple(word_lists()["kinds"].items())  # (kind, the words that ask for it); first match wins
+_MONTH = f"(?:{MONTH_CAPITAL})"
+MONTH_WORD = MONTH_PATTERN
 FULL_DATE = re.compile(
     rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,| of)? \d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH},? \d{{4}}\b"
 )

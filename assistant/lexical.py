@@ -27,16 +27,11 @@ from pathlib import Path
 
 from .errors import DamagedIndexError
 from .records import Chunk
+from .text import STOPWORDS
 from .walk import inside
 
 PER_CHUNK = ("id", "article_id", "index", "text", "start", "end")
 PER_ARTICLE = [f.name for f in dataclasses.fields(Chunk) if f.name not in PER_CHUNK]
-
-STOPWORDS = set(
-    "a an and are as at be but by did do does for from had has have he her his how i in is it its of on or "
-    "she so that the their them they this to was were what when where which who whom why will with would "
-    "about after before into than then there these those said says say also".split()
-)
 
 
 def query_terms(text: str) -> list[str]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from . import models, prompts
 from .across import ArticleLine, article_lines, asks_across, lines_answer, topic_of
+from .calibration import decide
 from .cite import answer_grammar
 from .config import Settings
 from .errors import InputError, StoreError
@@ -25,9 +26,11 @@ from .index import Index
 from .ingest import IngestReport, Progress
 from .loaded import Models
 from .question import check_question, question_core, standalone
-from .records import Answer, Evidence, Hit
+from .reading import read
+from .records import Answer, Chunk, Evidence, Hit
 from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
-from .settle import settle
+from .settle import settle, settle_reading
+from .text import yes_no
 from .when import DatesMeant, dates_meant, names_dates
 
 
@@ -99,32 +102,35 @@ class Assistant:
             raise InputError(f"no passage matches these filters ({filters}); widen or clear them")
         return hits
 
-    def evidence(self, question: str, hits: list[Hit]) -> list[Evidence]:
-        """The sentences of the hits' articles that bear on the question, numbered for the model."""
+    def evidence(self, question: str, hits: list[Hit], prefer: Callable[[Chunk], bool] | None = None) -> list[Evidence]:
+        """The sentences of the hits' articles that bear on the question, numbered for the model; sentences of
+        the articles `prefer` names (of the dates the question means) weigh more."""
         index = self.index
         return select_evidence(
-            question,
-            hits,
-            index.store.chunks,
-            index.lexical.inverse_document_frequencies,
-            self.settings.evidence_budget,
-        )
+            question, hits, index.store.chunks, index.lexical.inverse_document_frequencies,
+            self.settings.evidence_budget, prefer,
+        )  # fmt: skip
 
-    def dates_meant(self, question: str, filters: Filters) -> tuple[DatesMeant, Filters, str]:
-        """The dates the question means (when.py) and the filters with them; dates the reader set in the filters
-        win. A month no article is dated in is not a filter: the warning says so and every date is searched."""
+    def dates_meant(self, question: str, filters: Filters) -> tuple[DatesMeant, str]:
+        """The dates the question means (when.py), or a warning; dates the reader set in the filters win. A
+        month no article is dated in is not used: the warning says so."""
         if filters.date_from or filters.date_to or not names_dates(question):
-            return DatesMeant(), filters, ""  # (the articles' dates are read only for a question that names some)
+            return DatesMeant(), ""  # (the articles' dates are read only for a question that names some)
         dates = self.index.lexical.dates()
         meant = dates_meant(question, dates)
         low, high = meant.date_from or "0000", meant.date_to or "9999"
         if (meant.date_from or meant.date_to) and not any(low <= d <= high for d in dates):
-            return (
-                DatesMeant(),
-                filters,
-                f"No article is dated {meant.describe()}; articles of every date were searched.",
-            )
-        return meant, replace(filters, date_from=meant.date_from, date_to=meant.date_to), ""
+            return DatesMeant(), f"No article is dated {meant.describe()}; articles of every date were searched."
+        return meant, ""
+
+    def dated_story(self, topic: str, filters: Filters, meant: DatesMeant, min_score: float | None = None):
+        """The story's lines of the dates meant; of every date when no article of those dates bears on it (the
+        dates a question names narrow what it lists, but never hide the articles that answer it)."""
+        if meant.date_from or meant.date_to:
+            lines = self.story(topic, replace(filters, date_from=meant.date_from, date_to=meant.date_to), min_score)
+            if lines:
+                return lines
+        return self.story(topic, filters, min_score)
 
     def story(self, topic: str, filters: Filters = Filters(), min_score: float | None = None) -> list[ArticleLine]:
         """The articles that bear on a topic, in date order, each with its one or two sentences about it (the
@@ -140,8 +146,8 @@ class Assistant:
     def timeline(self, topic: str, filters: Filters = Filters()) -> tuple[list[ArticleLine], str]:
         """`assistant timeline TOPIC`: the story's lines, and the dates the topic means ('' when none)."""
         self._require_articles()
-        meant, filters, warning = self.dates_meant(check_question(topic), filters)
-        return self.story(meant.strip(topic), filters), meant.describe() if meant else warning
+        meant, warning = self.dates_meant(check_question(topic), filters)
+        return self.dated_story(meant.strip(topic), filters, meant), meant.describe() if meant else warning
 
     def ask(self, question: str, filters: Filters = Filters(), history: list[dict] | None = None) -> Answer:
         answer = None
@@ -167,18 +173,17 @@ class Assistant:
             answer.standalone_question = self.standalone_question(question, history)
             answer.timings["rewrite_s"] = time.perf_counter() - started
         asked = answer.standalone_question = question_core(answer.standalone_question)
-        meant, filters, warning = self.dates_meant(asked, filters)
+        meant, warning = self.dates_meant(asked, filters)
         answer.dates, searched = meant.describe() if meant else warning, asked
-        if meant:  # the dates are a filter now: in the evidence and the prompt their words would be matched as words
+        if meant:  # the dates are a preference now: in the evidence their words would be matched as words
             asked = answer.standalone_question = meant.strip(asked)
         if asks_across(searched):
-            yield from self._across(answer, filters, started)
+            yield from self._across(answer, filters, meant, started)
             return
         vector = self.embedder.embed([searched])[0]  # searched whole: "in May 2015" is part of what it is like
         answer.hits = self.retrieve(searched, filters, vector=vector)
-        if meant.latest and answer.hits:
-            self._newest(answer, filters)
-        answer.evidence = self.evidence(asked, answer.hits) if answer.hits else []
+        prefer = self._preferred(answer, searched, filters, meant, vector) if meant and answer.hits else None
+        answer.evidence = self.evidence(asked, answer.hits, prefer) if answer.hits else []
         answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings.get("rewrite_s", 0.0)
         yield answer.evidence
         not_found = prompts.not_found_sentence(s.prompts_dir)
@@ -187,8 +192,11 @@ class Assistant:
             answer.timings["total_s"] = time.perf_counter() - started
             yield answer
             return
+        if not yes_no(asked):
+            yield from self._extract(answer, asked, not_found, started)
+            return
 
-        pieces: list[str] = []
+        pieces: list[str] = []  # a yes/no question is answered in the model's words, and checked
         for piece in self._write(asked, answer.evidence, not_found):
             if not pieces:
                 answer.timings["first_token_s"] = time.perf_counter() - started
@@ -208,13 +216,27 @@ class Assistant:
         answer.timings["total_s"] = time.perf_counter() - started
         yield answer
 
+    def _extract(self, answer: Answer, asked: str, not_found: str, started: float) -> Iterator[str | Answer]:
+        """The answer copied from the evidence: the model reads the best sentences (reading.py), the calibrated
+        signals decide whether one answers (calibration.py), settle.py makes the answer of it."""
+        readings = read(self.generator, self.settings.prompts_dir, asked, answer.evidence, self.settings.reads)
+        best_score = max(e.score for e in answer.evidence)
+        readings, chosen = decide(readings, best_score, max(h.similarity for h in answer.hits))
+        settle_reading(answer, readings, chosen, not_found)
+        answer.timings["first_token_s"] = answer.timings["generation_s"] = time.perf_counter() - started
+        yield answer.text
+        answer.timings["total_s"] = time.perf_counter() - started
+        yield answer
+
     def _require_articles(self) -> None:
         if self.index.store.count() == 0:
             raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
 
-    def _across(self, answer: Answer, filters: Filters, started: float) -> Iterator[list[Evidence] | str | Answer]:
+    def _across(
+        self, answer: Answer, filters: Filters, meant: DatesMeant, started: float
+    ) -> Iterator[list[Evidence] | str | Answer]:
         """A question across articles: one quoted line per article that bears on it, in date order (across.py)."""
-        lines = self.story(answer.standalone_question, filters, self.settings.min_score)
+        lines = self.dated_story(answer.standalone_question, filters, meant, self.settings.min_score)
         answer.hits = [e.hit for line in lines for e in line.evidence[:1]]
         answer.timings["evidence_s"] = time.perf_counter() - started
         yield [e for line in lines for e in line.evidence]
@@ -226,15 +248,27 @@ class Assistant:
         answer.timings["total_s"] = time.perf_counter() - started
         yield answer
 
-    def _newest(self, answer: Answer, filters: Filters) -> None:
-        """For "the latest": keep only the newest article that bears on the question, and say its date."""
-        lines = [line for line in self.story(answer.standalone_question, filters) if line.chunk.date]
-        if lines:
-            newest = lines[-1].chunk
-            answer.hits = [h for h in answer.hits if h.chunk.article_id == newest.article_id] or [
-                lines[-1].evidence[0].hit
-            ]
-            answer.dates = f"the newest article that bears on the question: {lines[-1].label}"
+    def _preferred(
+        self, answer: Answer, searched: str, filters: Filters, meant: DatesMeant, vector
+    ) -> Callable[[Chunk], bool]:
+        """Which articles the dates a question means prefer: those of its months, or the newest article that bears
+        on it ("the latest"). Their passages join the hits (a filter would hide every other date: the only article
+        that answers may be one of them); their sentences weigh more as evidence (evidence.py)."""
+        if meant.latest:
+            lines = [line for line in self.story(answer.standalone_question, filters) if line.chunk.date]
+            if not lines:
+                return lambda chunk: False
+            newest = lines[-1]
+            answer.dates = f"the newest article that bears on the question: {newest.label}"
+            extra = [newest.evidence[0].hit]
+            preferred = {newest.chunk.article_id}
+        else:
+            dated = replace(filters, date_from=meant.date_from, date_to=meant.date_to)
+            extra = self.retrieve(searched, dated, top_k=self.settings.per_article, vector=vector)
+            preferred = {h.chunk.article_id for h in extra}
+        known = {h.chunk.id for h in answer.hits}
+        answer.hits += [h for h in extra if h.chunk.id not in known]
+        return lambda chunk: chunk.article_id in preferred
 
     def _write(self, question: str, evidence: list[Evidence], not_found: str) -> Iterator[str]:
         """The model's answer from these evidence sentences, piece by piece, under the answer grammar."""

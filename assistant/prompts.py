@@ -60,13 +60,13 @@ def render_evidence(prompts_dir: Path, evidence: Sequence[Evidence]) -> str:
     for item in evidence:
         groups.setdefault(item.hit.chunk.article_id, []).append(item)
     return "\n\n".join(
-        render(prompts_dir, "evidence", heading=_defuse(passage_heading(items[0].hit)),
-               sentences="\n".join(f"[{e.n}] {_defuse(e.text)}" for e in items))
+        render(prompts_dir, "evidence", heading=defuse(passage_heading(items[0].hit)),
+               sentences="\n".join(f"[{e.n}] {defuse(e.text)}" for e in items))
         for items in groups.values()
     )  # fmt: skip
 
 
-def _defuse(text: str) -> str:
+def defuse(text: str) -> str:
     """Keep quoted text on its line: it may not start a line, forge an evidence number or a bracket."""
     return " ".join(text.split()).replace("[", "(").replace("]", ")")
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from .config import env_name
 from .errors import InputError
 from .records import Article
+from .text import MONTH_PATTERN, MONTHS
 from .walk import Listing, Skipped, article_id, file_kind, walk
 
 
@@ -164,8 +165,7 @@ def html_to_text(html: str) -> tuple[str, str]:
 
 # --- metadata -------------------------------------------------------------
 
-MONTHS = "jan feb mar apr may jun jul aug sep sept oct nov dec".split()
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH = f"(?:{MONTH_PATTERN})"
 _DATE_PATTERNS = [
     re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH})\s+(?P<y>(?:19|20)\d\d)\b", re.I),
@@ -186,7 +186,7 @@ def parse_date(line: str) -> str:
         if not m:
             continue
         month = m.group("m")
-        month = int(month) if month.isdigit() else MONTHS.index(month[:3].lower()) + 1
+        month = int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
         try:
             return date(int(m.group("y")), month, int(m.group("d"))).isoformat()
         except ValueError:

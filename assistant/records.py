@@ -80,6 +80,7 @@ class Evidence:
     heading: str = ""  # the section heading above it, if any
     met: float = 1.0  # share of the question's names, numbers and dates its context states
     quotable: bool = False  # answers the question on its own: may be shown as a quote when the model fails
+    coverage: float = 0.0  # weighted share of the question's words the sentence itself holds
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Citation:
     quote: str = ""  # the sentence(s) of the passage that back the claim
     origin: str = "model"  # "model": the model wrote [n]; "checker": attached by verify.py
     evidence: Evidence | None = None
+    answer: str = ""  # the words of the sentence given as the answer (a span answer), to mark in the card
 
 
 @dataclass
@@ -111,6 +113,7 @@ class Answer:
     second_look: str = ""  # the model's reply when asked again with only the best evidence (settle.py)
     lines: list = field(default_factory=list)  # across.ArticleLine per article, for a question across articles
     dates: str = ""  # the dates the question means, as searched ("2015-05-01 to 2015-05-31 ("in May")")
+    readings: list = field(default_factory=list)  # reading.Reading per evidence sentence the model read
 
     def to_json(self) -> dict:
         return {
@@ -135,6 +138,7 @@ class Answer:
                     "supported": c.supported,
                     "support": None if c.support is None else round(c.support, 3),
                     "origin": c.origin,
+                    "answer": c.answer,
                 }
                 for c in self.citations
             ],
@@ -165,6 +169,19 @@ class Answer:
                 }
                 for s in self.sentences
             ],
+            "readings": [
+                {
+                    "n": r.evidence.n,
+                    "answer": r.answer,
+                    "start": r.start,
+                    "end": r.end,
+                    "typed": r.typed,
+                    "p_none": round(r.p_none, 4),
+                    "p_answer": round(r.p_answer, 4),
+                    "probability": round(r.probability, 4),
+                }
+                for r in self.readings
+            ],  # fmt: skip
             "invalid_markers": self.invalid_markers,
             "warnings": self.warnings,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},

@@ -18,39 +18,23 @@ from __future__ import annotations
 import itertools
 import re
 
-from .facts import MONTH_NAMES, Facts, amount, is_name, normal, stem, synonyms, words
+from .facts import Facts, amount, is_name, synonyms
 from .kinds import month_days, name_phrases
-from .lexical import STOPWORDS
+from .text import MONTH_NAMES, STOPWORDS, listed, normal, stem, words
 
-NEGATIONS = {"not", "no", "never", "n't", "without", "neither", "nor", "failed", "refused", "denied", "cannot"}
-HEDGES = {
-    "due", "will", "would", "may", "might", "could", "plan", "plans", "planned", "expected", "aim", "aims",
-    "hope", "hopes", "want", "wants", "intend", "intends", "set", "scheduled", "likely", "should", "propose",
-    "proposed", "proposes", "seek", "seeks", "ready", "considering", "consider", "urged", "urge", "called",
-}  # fmt: skip
+NEGATIONS = listed("check", "negations")
+HEDGES = listed("check", "hedges")
 # A contest: the claim says someone won; the evidence names them after "beat", or before "lost".
-WON = {"win", "beat", "defeat", "champi", "victor"}  # stems
-BEATEN_AFTER = {
-    "beat",
-    "beats",
-    "beaten",
-    "beating",
-    "defeated",
-    "defeating",
-    "defeats",
-    "over",
-    "against",
-    "versus",
-    "vs",
-}
+WON = {stem(w) for w in listed("check", "won")}
+BEATEN_AFTER = listed("check", "beaten_after")
 NO_WINNER = "nothing of who won"
-LOST = {"lost", "loses", "lose", "losing", "fell", "falls", "conceded"}
+LOST = listed("check", "lost")
 CUE_REACH = 4  # a cue this many words or fewer before a word governs it
-BOUNDS = {"since", "until", "till", "before", "after", "from", "through", "by"}  # "since 2018" is not 2018
+BOUNDS = listed("check", "bounds")  # "since 2018" is not 2018
 EARLIER = re.compile(
     r"\b(?:(?:a|one|two|three|four|five|\d+) (?:years?|decades?) ago|last year|the previous year)\b", re.I
 )
-AUXILIARIES = {"has", "had", "have", "also", "then", "later", "reportedly", "personally", "once", "first"}
+AUXILIARIES = listed("check", "auxiliaries")
 
 
 ATTRIBUTION = re.compile(r"\baccording to (\w+(?: \w+)?)|(\w+) (?:said|says|told|added|noted)\b|\bsaid (\w+)\b", re.I)
@@ -96,7 +80,7 @@ def loser(claim: Facts, new: set[str], said: str, claim_text: str = "") -> str:
     if not claim.content & WON:
         return ""
     tokens = [normal(w) for w in words(said)]
-    if not {stem(t) for t in tokens} & (WON | {"titl", "winner", "won"}):
+    if not {stem(t) for t in tokens} & WON:
         return NO_WINNER
     winners = (new & claim.names) - beaten([normal(w) for w in words(claim_text)])
     shown_losing = beaten(tokens)
@@ -134,8 +118,7 @@ def _governed_word(tokens: list[str], i: int) -> str:
     return " ".join(tokens[i : i + 1 + CUE_REACH])
 
 
-ESTIMATES = {"consensus", "estimate", "estimates", "estimated", "forecast", "forecasts", "forecasted", "expected",
-             "projected", "predicted", "analysts", "guidance", "anticipated"}  # fmt: skip
+ESTIMATES = listed("check", "estimates")
 YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 
 

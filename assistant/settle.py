@@ -1,6 +1,8 @@
-"""From the model's reply to the reader's answer: checked, given a second look, quoted, or not found.
+"""From the model's reply or readings to the reader's answer: checked, given a second look, quoted, or not found.
 
-`settle` checks the reply against the evidence (verify.py) and keeps it when
+`settle_reading` makes the answer of the reading calibration.py chose (a span
+with its sentence cited), or the not-found sentence. `settle`, for an answer
+the model wrote (a yes/no question), checks the reply against the evidence (verify.py) and keeps it when
 any sentence of it holds up. When none does, or when the model said "not
 found" while an evidence sentence answers the question on its own
 (`quotable`), the model is asked once more with only the best evidence
@@ -10,9 +12,7 @@ is checked like the first. If it fails too, the best quotable sentence is
 quoted when the model's own answer points there (it only repeated the
 question, or what it names is in that sentence), with the next sentence when
 it goes on about it ("He named ..."); else the answer is the not-found
-sentence. For a "when" question a date without its year is written as an
-evidence sentence gives that day with its year, and that sentence is cited.
-Nothing here chooses evidence or talks to a model itself: `ask_again` does
+sentence. Nothing here chooses evidence or talks to a model itself: `ask_again` does
 (pipeline.py).
 """
 
@@ -22,12 +22,30 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from .chunk import sentence_spans
 from .cite import MARKER, is_abstention, marker_numbers, resolve_citations
 from .facts import vocabulary
-from .kinds import FULL_DATE, MONTH_WORD, answer_kind, month_days
-from .records import Answer, Evidence
-from .verify import check_answer, evidence_is_about, named_facts, quote_answer, undated
+from .reading import Reading
+from .records import Answer, Citation, Evidence
+from .verify import Sentence, check_answer, evidence_is_about, named_facts, quote_answer, undated
+
+
+def settle_reading(answer: Answer, readings: list[Reading], chosen: Reading | None, not_found: str) -> Answer:
+    """The reader's answer from the model's readings (reading.py) and the one calibration.py chose: its span
+    (a name, date, amount or count the question asks for) or, for a question of no kind, its sentence quoted,
+    citing the sentence it comes from; or the not-found sentence, keeping the best reading as the draft."""
+    answer.readings = readings
+    if chosen is None:
+        best = max(readings, key=lambda r: r.probability, default=None)
+        _not_found(answer, not_found)
+        answer.draft = f"{best.answer} [{best.evidence.n}]" if best else ""
+        return answer
+    e = chosen.evidence
+    said = chosen.answer if chosen.typed else f"“{e.text}”"
+    answer.text = f"{said} [{e.n}]"
+    answer.citations = [Citation(e.n, e.hit, True, chosen.probability, e.text, "model", e, chosen.answer)]
+    answer.sentences = [Sentence(said, (e.n,), chosen.probability, (e.n,))]
+    answer.quoted, answer.abstained = not chosen.typed, False
+    return answer
 
 
 def settle(
@@ -69,62 +87,13 @@ def settle(
 
 
 def _holds_up(answer: Answer, reply: str, not_found: str, embedder, threshold: float) -> bool:
-    """Check a reply into the answer; True when some sentence of it is supported by the evidence. A date
-    without its year is completed from an evidence sentence that gives the same day with one, if that
-    still checks."""
+    """Check a reply into the answer; True when some sentence of it is supported by the evidence."""
     if not reply or is_abstention(reply, not_found):
         return False
-    for text in dict.fromkeys([complete_dates(reply, answer.evidence, answer.standalone_question), reply]):
-        answer.text, answer.citations, answer.invalid_markers = resolve_citations(text, answer.evidence)
-        answer.warnings = []
-        check_answer(answer, answer.evidence, embedder, threshold)
-        if any(sentence.attached for sentence in answer.sentences):
-            return True
-    return False
-
-
-PARTIAL = re.compile(  # a day and month with no year after it ("Nov. 12", "20th September")
-    rf"(?:\b(?:{MONTH_WORD}) \d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTH_WORD}))\b(?!,? \d{{4}})",
-    re.I,
-)
-
-
-def complete_dates(reply: str, evidence: list[Evidence], question: str) -> str:
-    """For a "when" question, "released on September 20th [3]." with the date as an evidence sentence gives it
-    for the same day, year included ("released on September 20, 2019"): "released on September 20, 2019 [3][1]."
-
-    >>> from assistant.records import Chunk, Hit
-    >>> hit = Hit(Chunk("a:0", "a", 0, "x", 0, 1, "a.txt", "A"), 0.9)
-    >>> items = [Evidence(1, hit, "It came out on September 20, 2019.", 0, 1), Evidence(2, hit, "Out Sept. 20.", 0, 1)]
-    >>> complete_dates("It was released on Sept. 20 [2].", items, "When was it released?")
-    'It was released on September 20, 2019 [2][1].'
-    >>> complete_dates("It was released on September 20th, 2019 [1].", items, "When was it released?")
-    'It was released on September 20th, 2019 [1].'
-    """
-    if answer_kind(question) != "date":
-        return reply
-    years: dict[tuple[int, int], dict[int, tuple[int, str]]] = {}  # (month, day) -> year -> (evidence, its words)
-    for e in evidence:
-        for m in FULL_DATE.finditer(e.text):
-            (month_day,), year = month_days(m.group()), int(m.group()[-4:])
-            years.setdefault(month_day, {}).setdefault(year, (e.n, m.group()))
-
-    def complete(m: re.Match) -> str:
-        found = years.get(next(iter(month_days(m.group())), None), {})
-        if len(found) != 1:  # no year given for that day, or several: leave it as the model wrote it
-            return m.group()
-        ((n, written),) = found.values()
-        added.append(n)
-        return written  # the whole date as the evidence writes it
-
-    out = []
-    for a, b in sentence_spans(reply):
-        added: list[int] = []
-        sentence = PARTIAL.sub(complete, reply[a:b])
-        markers = "".join(f"[{n}]" for n in dict.fromkeys(added) if f"[{n}]" not in sentence)
-        end = re.search(r"((?:\[\d+\])*)\.?$", sentence)
-        out.append(f"{sentence[: end.start()]}{end.group(1)}{markers}." if markers else sentence)
-    return " ".join(out)
+    answer.text, answer.citations, answer.invalid_markers = resolve_citations(reply, answer.evidence)
+    answer.warnings = []
+    check_answer(answer, answer.evidence, embedder, threshold)
+    return any(sentence.attached for sentence in answer.sentences)
 
 
 GOES_ON = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|That|Those)\b")

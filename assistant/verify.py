@@ -32,16 +32,7 @@ from dataclasses import dataclass, replace
 
 from .chunk import sentence_spans
 from .cite import MARKER, marker_numbers
-from .facts import (
-    KIND_WORDS,
-    QUALIFIER_FORMS,
-    Facts,
-    date_facts,
-    facts,
-    stem,
-    synonyms,
-    vocabulary,
-)
+from .facts import KIND_WORDS, Facts, date_facts, facts, synonyms, vocabulary
 from .kinds import answer_kind, answer_strength
 from .records import Answer, Citation, Evidence
 from .relations import (
@@ -55,14 +46,14 @@ from .relations import (
     reported,
     year_in_another_role,
 )
+from .text import MONTH_CAPITAL, stem, yes_no
 
 UNSUPPORTED_NOTE = "Most of this answer is not supported by the evidence: check it against the sources."
 QUOTE_NOTE = "A quote from the articles, not a written answer: the model's answer did not hold up against the evidence."
 KIND = {stem(w) for w in KIND_WORDS}
 COVERAGE = 0.6  # share of the claim's other content words the cited sentence must hold (2 of 3, not 1 of 2)
-STAMP = re.compile(
-    r"^\s*(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}"
-    r"|\d+ (?:minutes?|hours?|days?|weeks?) ago)\s*(?:\.\.\.|…|[-—|·])\s*"
+STAMP = re.compile(  # a snippet's date stamp: "Jun 16, 2023 ... " or "3 days ago - "
+    rf"^\s*(?:(?:{MONTH_CAPITAL}) \d{{1,2}},? \d{{4}}|\d+ (?:minutes?|hours?|days?|weeks?) ago)\s*(?:\.\.\.|…|[-—|·])\s*"
 )
 
 
@@ -186,7 +177,7 @@ def about_another(q: Facts, have: frozenset[str], said: str, years: set[int], qu
     2018"); all its names must be missing to count ("Syria" may be "Damascus"). "" when it is about them."""
     asked = q.numbers | {f"month:{m}" for m in q.months}
     off = sorted(x for x in asked if x not in have) or year_in_another_role(q.years, said, years)
-    off = off or sorted(w for w in q.qualifiers if not QUALIFIER_FORMS.get(w, {w}) & have)  # "men's": another event
+    off = off or sorted(w for w in q.qualifiers if w not in have)  # "men's": another event
     names_off = sorted(x for x in q.names if not _named(x, have))
     if off or (q.names and len(names_off) == len(q.names)):
         return _shown(off or names_off)
@@ -242,7 +233,7 @@ def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: 
         if not numbers and not states_facts(sent.text):
             checked.append(sent)
             continue
-        if not answers(sent.text, question):
+        if not yes_no(question) and not answers(sent.text, question):  # a yes is the question restated
             checked.append(replace(sent, flag="unsupported", reason="repeats the question without answering it"))
             continue
         verdicts = {n: verdict(k, n) for n in numbers}

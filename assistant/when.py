@@ -1,8 +1,10 @@
 """The dates a reader means: months, ranges, "last week" and "the latest" in a question, as article dates.
 
 `dates_meant(question, dates)` reads the question against the dates of the
-indexed articles (`dates`, ISO days) and returns what it means as a filter on
-the articles' publication dates:
+indexed articles (`dates`, ISO days) and returns the publication dates it
+means; pipeline.py prefers the articles of those dates (their sentences weigh
+more as evidence) but never filters the others out, for the only article that
+answers may be of another date. The words it reads:
 
 - a month, "in May" or "in May 2015": the articles of that month; without a
   year, of the newest year whose articles include that month (news is read
@@ -12,7 +14,9 @@ the articles' publication dates:
 - "last week", "last month", "this month", "this year": counted back from
   the newest article's date, the collection's "now";
 - "the latest", "most recent", "newest": the newest article that bears on
-  the question (pipeline.py picks it among the evidence and says its date).
+  the question (pipeline.py prefers it and says its date). "Recently" and
+  "lately" are not dates: they say when something happened, not which
+  articles to read.
 
 A year alone ("the 2022 prize") or a day ("on 5 August") is not read as a
 filter: it is a fact of the event, which articles of other days report, and
@@ -26,11 +30,10 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from .facts import MONTHS
+from .text import MONTH_PATTERN, MONTHS
 
-MONTH = r"(?P<{0}>january|february|march|april|may|june|july|august|september|october|november|december|" \
-    r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"  # fmt: skip
-YEAR = r"(?:,?\s+(?P<{0}>(?:19|20)\d\d))?(?![’']s)"  # "in May's absence" is Theresa May
+MONTH = "(?P<{0}>" + MONTH_PATTERN + ")"
+YEAR = r"(?:,?\s+(?P<{0}>(?:19|20)\d\d))?"
 ONE = re.compile(r"\b(?:in|during|of|throughout)\s+(?:early\s+|late\s+|mid-?)?" + MONTH.format("m") + YEAR.format("y")
                  + r"(?!\s*\d)", re.I)  # fmt: skip
 RANGE = re.compile(r"\b(?:between|from)\s+" + MONTH.format("m1") + YEAR.format("y1") + r"\s+(?:and|to|until)\s+"
@@ -40,7 +43,7 @@ OPEN = re.compile(r"\b(?P<side>before|after|since|until)\s+" + MONTH.format("m")
 RELATIVE = re.compile(r"\b(?P<which>last|past|this)\s+(?P<unit>week|month|year)\b", re.I)
 LATEST = re.compile(
     r"\b(?:(?:(?:in|from|of)\s+)?(?:the\s+)?(?:latest|newest|most\s+recent(?:ly)?)"
-    r"(?:\s+(?:articles?|reports?|news|stor(?:y|ies)|one))?|lately|recently)\b",
+    r"(?:\s+(?:articles?|reports?|news|stor(?:y|ies)|one))?)\b",
     re.I,
 )
 
@@ -100,7 +103,7 @@ def dates_meant(question: str, dates: list[str]) -> DatesMeant:
     ('2015-09-20', True)
     >>> bool(dates_meant("Who won the 2022 Nobel Prize?", d)), bool(dates_meant("the May 5 meeting", d))
     (False, False)
-    >>> bool(dates_meant("What did the Tories say in May's absence?", d))
+    >>> bool(dates_meant("What did Turkey recently decide about its air bases?", d))
     False
     """
     days = sorted(d for d in dates if re.fullmatch(r"\d{4}-\d\d-\d\d", d or ""))

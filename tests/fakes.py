@@ -33,9 +33,12 @@ def free_port() -> int:
 
 def citing(words: str, prefix: str = "", suffix: str = ""):
     """A reply that repeats the evidence sentence holding `words` (the first one for ""), citing its number, as a
-    good model would."""
+    good model would; reading one sentence (reading.py), `words` when the sentence holds them, else no answer."""
 
     def reply(messages: list[dict]) -> str:
+        read = re.match(r"Sentence: (.*)\n", messages[-1]["content"])
+        if read:
+            return words if words in read[1] else "No answer."
         for line in messages[-1]["content"].splitlines():
             found = re.match(r"\[(\d+)\] (.*)", line)
             if found and words in found[2]:
@@ -89,6 +92,25 @@ class ScriptedGenerator:
 
     def ahead(self) -> int:
         return self.waiting + self.lock.locked()
+
+    def score(self, messages, options):
+        """One reply, as `stream` gives it, made a choice among the options: the option it is, else the shortest
+        option holding it, else the longest it holds, else the last (reading.py's "No answer."); the chosen one
+        gets probability CHOSEN and the others share the rest."""
+        reply = " ".join(re.sub(r"\[\d+\]", " ", "".join(self.stream(messages))).split()).rstrip(".")
+        chosen = next(
+            (i for i, o in enumerate(options) if o.rstrip(".") == reply),
+            min(
+                (i for i, o in enumerate(options) if reply and reply in o), key=lambda i: len(options[i]), default=None
+            ),
+        )
+        if chosen is None:
+            chosen = max((i for i, o in enumerate(options) if o in reply), key=lambda i: len(options[i]),
+                         default=len(options) - 1)  # fmt: skip
+        rest = (1 - self.CHOSEN) / max(1, len(options) - 1)
+        return [math.log(self.CHOSEN if i == chosen else rest) for i in range(len(options))]
+
+    CHOSEN = 0.97
 
     def stream(self, messages, max_tokens=300, temperature=0.1, **kwargs):
         with self._count:

@@ -21,7 +21,6 @@ def test_the_timeline_of_lavrov_lists_all_five_articles_in_date_order_with_a_tru
         for e in line.evidence:
             assert article["text"][e.start : e.end].split() == e.text.split()  # quoted at its offsets
         assert any("Lavrov" in e.text for e in line.evidence)
-        assert not re.search(r"\((?:\d\w* )?[LRC]\)", line.evidence[0].text)  # not a photo caption
     assert [e.n for line in lines for e in line.evidence] == list(range(1, sum(len(x.evidence) for x in lines) + 1))
 
 
@@ -100,7 +99,7 @@ def test_a_month_no_article_is_dated_in_is_searched_everywhere_and_said(app, gen
     answer = app.ask("Which Turkish foreign minister met Kerry in December?")
     assert answer.dates.startswith("No article is dated 2015-12-01 to 2015-12-31")
     assert len({h.chunk.date for h in answer.hits}) > 1  # every date searched
-    assert answer.abstained  # and none says December: the month is still asked for
+    assert "Cavusoglu" in answer.text  # a month is a preference, never a filter that hides the article answering
 
 
 def test_the_filters_the_reader_sets_win_over_the_question_words(app, generator):
@@ -110,11 +109,11 @@ def test_the_filters_the_reader_sets_win_over_the_question_words(app, generator)
 
 
 def test_the_latest_is_the_newest_article_that_bears_on_the_question(app, generator):
-    generator.enqueue(citing("United Nations Headquarters"))
+    generator.enqueue(citing("New York"))
     answer = app.ask("Where did Kerry and Lavrov meet most recently?")
     assert {e.hit.chunk.date for e in answer.evidence} == {"2015-09-27"}
     assert answer.dates.startswith("the newest article that bears on the question:")
-    assert "27 September 2015" in answer.dates and "United Nations" in answer.text
+    assert "27 September 2015" in answer.dates and "New York" in answer.text
 
 
 def test_relative_dates_count_back_from_the_newest_article():

@@ -105,7 +105,7 @@ def test_evaluate_with_fakes(app, generator, qa_file):
     assert result["n_gold_in_top5"] == 1 and result["top5_right_rate"] == 1.0
     assert result["answer_in_evidence_rate"] == 1.0 and result["evidence_tokens_p50"] > 0
     q1, q2 = result["questions"]
-    assert q1["outcome"] == "right" and q1["answer"].startswith("The radical Sunni group also occupied")
+    assert q1["outcome"] == "right" and q1["answer"].startswith("Palmyra [")
     assert [c["origin"] for c in q1["citations"]] == ["model"] and result["self_cited_answers"] == 1.0
     assert result["citation_validity"] == 1.0 and result["citation_supported_rate"] == 1.0
     assert q1["ttft_s"] is not None and result["latency_p50_s"] is not None
@@ -114,12 +114,13 @@ def test_evaluate_with_fakes(app, generator, qa_file):
 
 
 def test_the_check_is_scored_on_what_the_model_wrote(app, generator, qa_file):
-    """A wrong answer the check withholds is a catch; a right answer it flags is a false flag."""
+    """A wrong answer the check withholds is a catch; a right answer it flags is a false flag. A reading that the
+    calibrated decision does not give (the best one is the draft) is judged the same way."""
     generator.enqueue("Islamic State occupied Kuala Lumpur in June 2016 [1].", NOT_FOUND)
     result = evaluate(app, read_questions(qa_file))
     q1 = result["questions"][0]
     assert q1["withheld"] and q1["draft_outcome"] == "wrong"
-    assert result["check_catch_rate"] == 1.0 and result["check_caught"] == "1/1"
+    assert result["check_catch_rate"] == 1.0 and result["check_caught"] == "2/2"  # q2's best reading is invented
     assert result["check_false_flag_rate"] is None  # no right answer to flag
 
 

@@ -7,22 +7,50 @@ from assistant import models
 from assistant.errors import InputError, ModelError, StoreError
 from assistant.pipeline import Assistant
 from assistant.records import Answer, Evidence
-from assistant.verify import QUOTE_NOTE
 from tests.fakes import NOT_FOUND, FakeEmbedder, citing
 
 
-def test_ask_streams_the_evidence_then_pieces_then_a_cited_answer(app, generator):
+def test_a_question_of_a_kind_is_answered_with_a_span_copied_from_its_cited_sentence(app, generator):
     generator.enqueue(citing("Palmyra"))
     items = list(app.ask_stream("Which ancient city did Islamic State occupy in May 2015?"))
     evidence, pieces, answer = items[0], items[1:-1], items[-1]
-    assert evidence and all(isinstance(e, Evidence) for e in evidence)  # quotes first, before the model writes
+    assert evidence and all(isinstance(e, Evidence) for e in evidence)  # quotes first, before the model reads
     assert [e.n for e in evidence] == list(range(1, len(evidence) + 1))
-    assert len(pieces) > 3 and all(isinstance(p, str) for p in pieces)
+    assert pieces and all(isinstance(p, str) for p in pieces)
     assert isinstance(answer, Answer) and not answer.abstained and not answer.quoted
     (citation,) = answer.citations
     item = evidence[citation.n - 1]
     assert citation.supported and citation.origin == "model" and citation.quote == item.text
-    assert "Palmyra" in item.text and citation.hit.chunk.source == "004_5ea01524ddc3fb62.txt"
+    assert citation.answer == "Palmyra" and answer.text == f"Palmyra [{citation.n}]"
+    assert citation.answer in item.text and citation.hit.chunk.source == "004_5ea01524ddc3fb62.txt"
+    assert answer.readings and all(0.0 <= r.probability <= 1.0 for r in answer.readings)
+    assert {"evidence_s", "first_token_s", "generation_s", "total_s"} <= set(answer.timings)
+
+
+def test_the_model_reads_one_sentence_at_a_time_and_may_say_it_does_not_answer(app, generator):
+    generator.enqueue(*["No answer."] * 3)
+    answer = app.ask("Which ancient city did Islamic State occupy in May 2015?")
+    assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
+    reads = [m[-1]["content"] for m in generator.seen]
+    assert 1 <= len(reads) <= app.settings.reads and all(r.startswith("Sentence: ") for r in reads)
+    assert all("Question: Which ancient city did Islamic State occupy?" in r for r in reads)
+
+
+def test_an_answer_that_is_no_span_of_the_evidence_cannot_be_given(app, generator):
+    generator.enqueue(*["Kuala Lumpur has 1,800,000 inhabitants."] * 3)
+    answer = app.ask("How many people live in Kuala Lumpur?")
+    assert "1,800,000" not in answer.text
+    assert all(c.answer in c.quote for c in answer.citations)
+
+
+def test_a_yes_no_question_is_written_piece_by_piece_and_checked(app, generator):
+    generator.enqueue(citing("Palmyra", prefix="Yes: "))
+    items = list(app.ask_stream("Did Islamic State occupy the city of Palmyra?"))
+    evidence, pieces, answer = items[0], items[1:-1], items[-1]
+    assert len(pieces) > 3 and all(isinstance(p, str) for p in pieces)
+    assert not answer.abstained and "Palmyra" in answer.text
+    (citation,) = answer.citations
+    assert citation.supported and citation.origin == "model" and citation.quote == evidence[citation.n - 1].text
     assert {"evidence_s", "first_token_s", "generation_s", "check_s", "total_s"} <= set(answer.timings)
 
 
@@ -39,8 +67,8 @@ def test_the_model_sees_numbered_evidence_and_a_grammar_naming_only_those_number
         seen.setdefault("grammar", grammar),
         original(messages),
     )[1]
-    answer = app.ask("Which Turkish foreign minister met Kerry?")
-    assert "Question: Which Turkish foreign minister met Kerry?" in seen["user"]
+    answer = app.ask("Did a Turkish foreign minister meet Kerry?")
+    assert "Question: Did a Turkish foreign minister meet Kerry?" in seen["user"]
     assert all(f"[{e.n}] " in seen["user"] for e in answer.evidence)
     assert f'"{len(answer.evidence)}"' in seen["grammar"] and f'"{len(answer.evidence) + 1}"' not in seen["grammar"]
 
@@ -59,26 +87,17 @@ def test_nothing_relevant_enough_abstains_without_calling_the_model(app, generat
 
 
 def test_an_answer_the_evidence_does_not_hold_is_withheld(app, generator):
-    invented = "Kuala Lumpur has 1,800,000 inhabitants according to the 2010 census [1]."
+    invented = "Yes: Kuala Lumpur has 1,800,000 inhabitants according to the 2010 census [1]."
     generator.enqueue(invented)
-    answer = app.ask("What is the population of Kuala Lumpur?")
+    answer = app.ask("Does Kuala Lumpur have 1,800,000 inhabitants?")
     assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
     assert answer.draft == invented  # kept for the record, never shown as the answer
 
 
-def test_an_answer_that_only_repeats_the_question_gives_way_to_a_quote(app, generator):
-    generator.enqueue("The Turkish foreign minister met Kerry in Kuala Lumpur [1].")
-    answer = app.ask("Which Turkish foreign minister met Kerry in Kuala Lumpur?")
-    assert answer.quoted and not answer.abstained and answer.draft.startswith("The Turkish foreign minister")
-    assert answer.text.startswith('The articles say: "') and "Cavusoglu" in answer.text
-    (citation,) = answer.citations
-    assert citation.supported and citation.origin == "checker" and answer.warnings == [QUOTE_NOTE]
-
-
 def test_no_quote_replaces_a_not_found_reply_or_an_answer_pointing_elsewhere(app, generator):
-    generator.enqueue(NOT_FOUND, NOT_FOUND, "The Turkish minister Ahmet Davutoglu met Kerry in Kuala Lumpur [1].")
-    question = "Which Turkish foreign minister met Kerry in Kuala Lumpur?"
-    assert app.ask(question).abstained  # the model found nothing, twice: so be it
+    question = "Did the Turkish foreign minister meet Kerry in Kuala Lumpur?"
+    assert app.ask(question).abstained  # the model found nothing (its default reply), also when asked again
+    generator.enqueue("The Turkish minister Ahmet Davutoglu met Kerry in Kuala Lumpur [1].")
     answer = app.ask(question)  # it named someone the evidence does not: withheld, and no quote speaks for it
     assert answer.abstained and answer.text == NOT_FOUND and "Davutoglu" in answer.draft
     assert answer.second_look == NOT_FOUND  # asked again with the best evidence, it found nothing
@@ -86,7 +105,7 @@ def test_no_quote_replaces_a_not_found_reply_or_an_answer_pointing_elsewhere(app
 
 def test_a_failed_answer_gets_a_second_look_at_the_best_evidence_alone(app, generator):
     generator.enqueue("The Turkish minister Ahmet Davutoglu met Kerry in Kuala Lumpur [1].", citing("Cavusoglu"))
-    answer = app.ask("Which Turkish foreign minister met Kerry in Kuala Lumpur?")
+    answer = app.ask("Did the Turkish foreign minister meet Kerry in Kuala Lumpur?")
     first, again = (seen[-1]["content"] for seen in generator.seen[-2:])
     shown = [line for line in again.splitlines() if re.match(r"\[\d+\] ", line)]
     assert len(shown) <= 3 and len(shown) <= len(re.findall(r"^\[\d+\] ", first, re.M))
@@ -98,8 +117,8 @@ def test_a_failed_answer_gets_a_second_look_at_the_best_evidence_alone(app, gene
 
 
 def test_markers_naming_no_evidence_are_dropped_and_reported(app, generator):
-    generator.enqueue(citing("Palmyra", suffix="[42]"))
-    answer = app.ask("Which ancient city did Islamic State occupy in May 2015?")
+    generator.enqueue(citing("Palmyra", prefix="Yes: ", suffix="[42]"))
+    answer = app.ask("Did Islamic State occupy the city of Palmyra?")
     assert answer.invalid_markers == [42] and "[42]" not in answer.text
 
 
@@ -172,7 +191,7 @@ def test_a_question_wrapped_in_markup_is_asked_as_plain_text(app, generator):
     generator.enqueue(citing("Palmyra"))
     answer = app.ask("<div><p>Which <b>ancient city</b> did Islamic State occupy in May 2015?</p></div>")
     assert answer.question == "Which ancient city did Islamic State occupy in May 2015?"
-    assert generator.calls == 1 and not answer.abstained
+    assert not answer.abstained and all(m[-1]["content"].startswith("Sentence: ") for m in generator.seen)
 
 
 def test_a_long_question_is_searched_by_what_it_asks(app, generator):
@@ -183,7 +202,7 @@ def test_a_long_question_is_searched_by_what_it_asks(app, generator):
     # the month is a filter on the articles' dates now (when.py), so its words leave the question searched
     assert answer.standalone_question == "Which ancient city did Islamic State occupy?"
     assert answer.dates == '2015-05-01 to 2015-05-31 ("in May 2015")'
-    assert generator.calls == 1 and "Palmyra" in answer.text
+    assert "Palmyra" in answer.text and all(m[-1]["content"].startswith("Sentence: ") for m in generator.seen)
 
 
 def test_a_rewrite_that_loses_the_names_is_not_trusted(app, generator):
@@ -196,18 +215,6 @@ def test_a_rewrite_that_loses_the_names_is_not_trusted(app, generator):
     assert answer.standalone_question.startswith("What did they agree? (after: Where did Kerry and Lavrov meet")
     rewrite_prompt = generator.seen[0][0]["content"]
     assert len(rewrite_prompt) < 2000 and NOT_FOUND not in rewrite_prompt  # bounded; empty turns skipped
-
-
-def test_a_date_without_its_year_gets_the_year_the_evidence_gives_that_day(app, generator):
-    def reply(messages):
-        n = next(re.match(r"\[(\d+)\]", line)[1] for line in messages[-1]["content"].splitlines()
-                 if re.match(r"\[\d+\] .*Sept\. 27, 2015", line))  # fmt: skip
-        return f"Kerry met Lavrov in New York on Sept. 27 [{n}]."
-
-    generator.enqueue(reply)
-    answer = app.ask("When did Kerry meet Lavrov in New York?")
-    assert "Sept. 27, 2015" in answer.text and not answer.abstained, answer.text
-    assert all(c.supported for c in answer.citations)
 
 
 def test_a_quote_takes_the_next_sentence_when_it_goes_on_about_it():

@@ -25,11 +25,20 @@ from tests.fakes import FakeEmbedder, ScriptedGenerator, citing, free_port
 # --- respond(): the chat's stream ---------------------------------------------------------------
 
 
+YES_NO = "Did Lavrov propose a coalition?"  # answered in the model's words (a question of another kind is read)
+
+
+def test_a_read_answer_shows_its_span_marked_in_the_cited_sentence(app, generator):
+    generator.enqueue(citing("Palmyra"))
+    *_, (history, sources) = web.respond(app, "Which ancient city did Islamic State occupy in May 2015?", [])
+    n = re.search(r"Palmyra \[\[(\d+)\]\]\(#src-1-\1\)", history[-1]["content"]).group(1)
+    cited = re.search(rf'<p class="sentence cited" id="src-1-{n}">(.*?)</p>', sources, re.S).group(1)
+    assert "<mark>Palmyra</mark>" in cited and cited.count("<mark>") == 1
+
+
 def test_respond_shows_the_evidence_first_then_streams_the_answer_and_marks_what_it_cites(app, generator):
-    generator.enqueue(citing("Russia-proposed coalition", suffix=" <b>now</b>"))
-    states = [
-        (history[-1]["content"], sources) for history, sources in web.respond(app, "What did Lavrov propose?", [])
-    ]
+    generator.enqueue(citing("Russia-proposed coalition", prefix="Yes: ", suffix=" <b>now</b>"))
+    states = [(history[-1]["content"], sources) for history, sources in web.respond(app, YES_NO, [])]
     assert states[0] == ("…", "")  # the model is loaded and free: nothing to wait for
     evidence = states[1][1]
     assert evidence.startswith("<p>Evidence found") and 'id="src-1-1"' in evidence  # before the first word
@@ -39,7 +48,9 @@ def test_respond_shows_the_evidence_first_then_streams_the_answer_and_marks_what
     final, sources = states[-1]
     n = re.search(r"\[\[(\d+)\]\]\(#src-1-\1\)", final).group(1)
     assert (
-        final.startswith("The Russia-proposed coalition") and "&lt;b&gt;now&lt;/b&gt;" in final and "<b>" not in final
+        final.startswith("Yes: The Russia-proposed coalition")
+        and "&lt;b&gt;now&lt;/b&gt;" in final
+        and "<b>" not in final
     )
     assert f'<p class="sentence cited" id="src-1-{n}">' in sources and "003_e5eb417d42e88fd9.txt" in sources
 
@@ -48,15 +59,15 @@ def test_respond_says_how_many_answers_are_ahead_while_the_model_is_busy(app, ge
     generator.pause = 0.05
     coalition = citing("Russia-proposed coalition")
     generator.enqueue(lambda messages: " ".join([coalition(messages)] * 4), coalition, coalition)  # a long one first
-    first = threading.Thread(target=lambda: list(web.respond(app, "What did Lavrov propose?", [])))
+    first = threading.Thread(target=lambda: list(web.respond(app, YES_NO, [])))
     first.start()
     wait_for(lambda: generator.ahead() == 1)  # another user's answer is being written
-    history, _ = next(web.respond(app, "What did Lavrov propose?", []))
+    history, _ = next(web.respond(app, YES_NO, []))
     assert history[-1]["content"] == "⏳ Waiting for the model: 1 question ahead of yours…"
     queued = threading.Thread(target=lambda: list(generator.stream([{"role": "user", "content": "x"}])))
     queued.start()
     wait_for(lambda: generator.ahead() == 2)
-    states = web.respond(app, "What did Lavrov propose?", [])
+    states = web.respond(app, YES_NO, [])
     history, _ = next(states)
     assert history[-1]["content"] == "⏳ Waiting for the model: 2 questions ahead of yours…"
     *_, (history, sources) = states
@@ -109,7 +120,7 @@ def test_an_empty_index_and_a_broken_model_are_one_line_messages(app, settings, 
             raise ModelError("the model server\nwent away; restart it")
 
     app.generator = Broken()
-    reply = last_reply(web.respond(app, "What did Lavrov propose?", []))  # what was written stays, then the error
+    reply = last_reply(web.respond(app, YES_NO, []))  # what was written stays, then the error
     assert reply == "Lavrov \n\n⚠ the model server went away; restart it"
 
     class Buggy(Broken):
@@ -118,7 +129,7 @@ def test_an_empty_index_and_a_broken_model_are_one_line_messages(app, settings, 
             yield
 
     app.generator = Buggy()
-    assert last_reply(web.respond(app, "What did Lavrov propose?", [])) == "⚠ Internal error (KeyError: 'choices')"
+    assert last_reply(web.respond(app, YES_NO, [])) == "⚠ Internal error (KeyError: 'choices')"
 
 
 # --- the article viewer ---------------------------------------------------------------------------

@@ -74,7 +74,7 @@ class Scored:
     score: float
     met: float  # share of the question's names, numbers and dates its context states
     quotable: bool  # answers the question on its own: met in full, most of its words, the kind asked for
-    coverage: float = 0.0  # weighted share of the question's words the sentence itself holds
+    coverage: float = 0.0  # weighted share of the question's words the sentence holds, its names also around it
 
 
 def article_sentences(chunks: Sequence[Chunk], rank: int) -> list[Sentence]:
@@ -223,21 +223,26 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
     tokens = [[normal(w) for w in words(s.text)] for s in sentences] if q.bound else [[] for _ in sentences]
     out = []
     for i, s in enumerate(sentences):
-        around = [j for j in range(i - 2, i + 3) if 0 <= j < len(sentences) and _same_paragraph(sentences, i, j)]
+        around = [j for j in range(i - 2, i + 3) if 0 <= j < len(sentences) and _same_article(sentences, i, j)]
         context = own[i].union(*(own[j] for j in around), vocabulary(f"{s.chunk.title} {s.heading}"))
         years, months = date_facts(s.chunk.date)
         heads = [normal(w) for w in words(f"{s.chunk.title} {s.heading}")] if q.bound else []
         in_order = heads + [t for j in around for t in tokens[j]]
         met = q.met(context, years | set().union(*(stated[j].years for j in around)), months, in_order)
         mine = q.coverage(own[i])
+        told = q.coverage(own[i] | (context & q.required))  # with the names said around it ("he", "the talks")
         offers = answer_strength(q.wants, q.facts, s.text[s.lead :], q.unit)  # a date stamp ahead: no "when"
-        lexical = 0.7 * mine + 0.3 * q.coverage(context) + q.answer_bonus * offers * bool(q.wants)
+        lexical = 0.5 * told + 0.2 * mine + 0.3 * q.coverage(context) + q.answer_bonus * offers * bool(q.wants)
         asks = s.text.rstrip(" .…").endswith("?")  # a sentence that asks the question does not answer it
         score = lexical * (0.5 + 0.5 * met) * (0.5 if asks else 1.0) - 0.02 * s.rank
         relation = len(q.facts.content & own[i]) / len(q.facts.content) if q.facts.content else 1.0
         quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7 and relation >= 0.75 and not asks
-        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable, mine))
+        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable, told))
     return out
+
+
+def _same_article(sentences: list[Sentence], i: int, j: int) -> bool:
+    return sentences[i].chunk.article_id == sentences[j].chunk.article_id
 
 
 def _same_paragraph(sentences: list[Sentence], i: int, j: int) -> bool:

@@ -80,7 +80,7 @@ class Evidence:
     heading: str = ""  # the section heading above it, if any
     met: float = 1.0  # share of the question's names, numbers and dates its context states
     quotable: bool = False  # answers the question on its own: may be shown as a quote when the model fails
-    coverage: float = 0.0  # weighted share of the question's words the sentence itself holds
+    coverage: float = 0.0  # weighted share of the question's words the sentence holds, its names also around it
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,21 @@ def citing(words: str, prefix: str = "", suffix: str = ""):
     return reply
 
 
+def by_question(replies: dict[str, str], rewrite: str = ""):
+    """A reply for every call of a conversation: a follow-up's rewrite is `rewrite`; a reading (reading.py) is
+    `citing(words)` for the words of the first key the question holds. Many calls make one answer (one per
+    sentence read), so a queue of replies cannot tell which call reads which question; this can."""
+
+    def reply(messages: list[dict]) -> str:
+        content = messages[-1]["content"]
+        if content.startswith("Conversation so far"):
+            return rewrite
+        question = re.search(r"Question: (.*)", content)[1]
+        return citing(next(w for key, w in replies.items() if key in question))(messages)
+
+    return reply
+
+
 class FakeEmbedder:
     """Bag-of-words vectors hashed into 128 dimensions: similar words, similar vectors."""
 

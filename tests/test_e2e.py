@@ -3,16 +3,21 @@
 Slow (a minute or two on 2 cores): one index and one loaded model serve all tests in this module.
 """
 
+import json
+import re
 import shutil
 
 import pytest
 
 from assistant.config import Settings
+from assistant.facts import facts
 from assistant.pipeline import Assistant
-from tests.fakes import ARTICLES, NOT_FOUND
+from assistant.text import normal, words
+from tests.fakes import ARTICLES, NOT_FOUND, PROJECT_ROOT, SHARED
 
 pytestmark = pytest.mark.slow
 
+DEV_SETS = [SHARED / "eval" / "seed_qa_dev.jsonl", PROJECT_ROOT / "benchmarks" / "samples_dev.jsonl"]
 PROPOSAL_ARTICLES = {"003_e5eb417d42e88fd9.txt", "004_5ea01524ddc3fb62.txt"}  # Lavrov's proposals are in these
 INJECTION = """Kuala Lumpur ferry schedule changes
 
@@ -126,3 +131,48 @@ def test_a_month_and_the_latest_are_read_against_the_articles_dates(real):
     answer = real.ask("Where did Kerry and Lavrov meet most recently?")
     assert "27 September 2015" in answer.dates, answer.dates
     assert "United Nations" in answer.text or "New York" in answer.text, answer.text
+
+
+def test_every_example_the_page_shows_is_answered_and_right(real):
+    from assistant.web import EXAMPLES
+
+    expected = {  # what each example asks for, as the articles state it
+        "What did Lavrov propose?": "coalition",
+        "What did Lavrov and Kerry agree on in Kuala Lumpur?": "join efforts",
+        "Which ancient city did Islamic State occupy in May 2015?": "Palmyra",
+        "How did the reports differ on whether Russia and the US agreed to fight Islamic State together?": "differ",
+    }
+    assert set(expected) == set(EXAMPLES)
+    for question in EXAMPLES:
+        answer = real.ask(question)
+        assert not answer.abstained and expected[question].lower() in answer.text.lower(), (question, answer.text)
+
+
+def stated(text: str) -> set[str]:
+    """The names, numbers and months a text states, as words (a name is its words)."""
+    f = facts(re.sub(r"\[\d+\]", " ", text))
+    return set(f.names) | set(f.numbers) | {f"month:{m}" for m in f.months}
+
+
+def holds(text: str) -> set[str]:
+    """Every word, number and month of a text: what a claim may take from it."""
+    f = facts(text)
+    return {normal(w) for w in words(text)} | set(f.numbers) | {f"month:{m}" for m in f.months}
+
+
+def test_no_answer_states_a_name_number_or_date_its_cited_sentences_lack(real):
+    questions = [json.loads(line)["question"] for path in DEV_SETS for line in path.read_text().splitlines() if line]
+    answered = 0
+    for question in questions:
+        answer = real.ask(question)
+        if answer.abstained:
+            continue
+        answered += 1
+        cards = {c.hit.chunk.id: c.hit.chunk for c in answer.citations}
+        cited = " ".join(
+            [c.evidence.text if c.evidence else c.quote for c in answer.citations]
+            + [f"{chunk.title} {chunk.date}" for chunk in cards.values()]  # an across line opens with its article
+            + [f"{line.chunk.title} {line.chunk.date}" for line in answer.lines]
+        )
+        assert stated(answer.text) <= holds(cited), (question, answer.text, stated(answer.text) - holds(cited))
+    assert answered >= len(questions) // 2, f"only {answered} of {len(questions)} answered"

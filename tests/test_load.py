@@ -1,8 +1,9 @@
 """Several users at once: 8 gradio_client clients, 3 questions each, against the page served on loopback.
 
 The model is the scripted fake, which like LlamaGenerator answers one question at a time, pausing per word
-to simulate work. Each reply names the question it answers, so an answer delivered to the wrong user would
-show. Speed is measured by benchmarks/load.py, never asserted here.
+to simulate work. Each client asks about its own person, whose facts only that person's article states, so
+an answer delivered to the wrong user would show. Speed is measured by benchmarks/load.py, never asserted
+here.
 """
 
 from __future__ import annotations
@@ -15,19 +16,45 @@ from pathlib import Path
 import pytest
 
 from assistant import web
-from tests.fakes import ScriptedGenerator, citing, free_port
+from assistant.config import Settings
+from assistant.pipeline import Assistant
+from tests.fakes import FakeEmbedder, ScriptedGenerator, free_port
 
 pytestmark = pytest.mark.integration
 
-CLIENTS, QUESTIONS = 8, 3
-TOPICS = ["What did Lavrov propose", "What did Lavrov and Kerry agree on", "Which city did Islamic State occupy"]
+PEOPLE = ["Alvarez", "Brennan", "Castillo", "Dimitrov", "Eriksen", "Fontaine", "Gallagher", "Hoffmann"]
+ASKED = [("Which city does {} live in?", "{} has lived in the northern city of {}ville for most of twenty years."),
+         ("What does {} collect?", "In the evenings {} collects old {} stamps from every country of the world."),
+         ("What is the name of the dog of {}?", "The dog of {}, a big black retriever, is named Rex{} by the family.")]  # fmt: skip
 
 
-def tagged_reply(messages) -> str:
-    """The first evidence sentence, cited, then 'Asked by client C question Q.': the question it
-    answers, named (a sentence the check flags, as it should: the articles do not say it)."""
-    tag = re.search(r"client \w+ question \w+", messages[-1]["content"]).group()
-    return f"{citing('')(messages)} Asked by {tag}."
+def fact(person: str, q: int) -> str:
+    """The word that answers question q about `person`: in that person's article only, in no other's words."""
+    return f"{person[:3]}{'xyz'[q]}"
+
+
+def article(person: str) -> str:
+    facts = " ".join(sentence.format(person, fact(person, q)) for q, (_, sentence) in enumerate(ASKED))
+    return f"# The life of {person}\n\nBy A Reporter\n\nMarch 3, 2015\n\n{facts}\n"
+
+
+def reader(messages) -> str:
+    """A good reader: it copies the sentence it reads when that sentence is about the person asked after."""
+    sentence, question = re.search(r"Sentence: (.*)\nQuestion: (.*)", messages[-1]["content"]).groups()
+    person = next(p for p in PEOPLE if p in question)
+    return sentence if person in sentence else "No answer."
+
+
+@pytest.fixture
+def people(tmp_path) -> Assistant:
+    folder = tmp_path / "people"
+    folder.mkdir()
+    for person in PEOPLE:
+        (folder / f"{person.lower()}.txt").write_text(article(person), encoding="utf-8")
+    app = Assistant(Settings.load(store_path=tmp_path / "index", corpus_path=folder, min_score=-1.0),
+                    embedder=FakeEmbedder(), generator=ScriptedGenerator(pause=0.01, default=reader))  # fmt: skip
+    app.ingest()
+    return app
 
 
 def rss_mb() -> float:
@@ -35,40 +62,38 @@ def rss_mb() -> float:
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
 
-def user(base: str, c: str) -> list[tuple[str, str, str]]:
-    """One client asking its questions one after another: (tag, final answer text, sources html).
-
-    Clients and questions are named by letters ("client b question a"): a number in a question is a fact the
-    evidence must state, and the check would rightly withhold an answer to a question about "client 2"."""
+def user(base: str, person: str) -> list[tuple[str, str, str]]:
+    """One client asking its questions one after another: (the fact that answers, final answer text, sources)."""
     from gradio_client import Client
 
     client, out = Client(base, verbose=False), []
-    for q in range(QUESTIONS):
-        tag = f"client {c} question {'abc'[q]}"
-        history, sources = client.predict(f"{TOPICS[q]} ({tag})?", [], "", "", "", "", api_name="/ask")
-        out.append((tag, history[-1]["content"][0]["text"], sources))
+    for q, (question, _) in enumerate(ASKED):
+        history, sources = client.predict(question.format(person), [], "", "", "", "", api_name="/ask")
+        out.append((fact(person, q), history[-1]["content"][0]["text"], sources))
     return out
 
 
-def test_eight_users_at_once_all_get_their_own_complete_answers(app):
-    model = ScriptedGenerator(pause=0.01, default=tagged_reply)
-    app.generator = model
+def test_eight_users_at_once_all_get_their_own_complete_answers(people):
+    model = people.generator
     port = free_port()
-    demo = web.serve(app, port=port, block=False, warn=lambda m: None)
+    demo = web.serve(people, port=port, block=False, warn=lambda m: None)
     base = f"http://127.0.0.1:{port}/"
     try:
-        user(base, "w")  # warm up: first request, lazy imports
+        user(base, PEOPLE[0])  # warm up: first request, lazy imports
         before = rss_mb()
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            results = [r for rs in pool.map(lambda c: user(base, c), "abcdefgh"[:CLIENTS]) for r in rs]
+        with ThreadPoolExecutor(len(PEOPLE)) as pool:
+            results = [r for rs in pool.map(lambda p: user(base, p), PEOPLE) for r in rs]
         after = rss_mb()
     finally:
         demo.close()
-    assert len(results) == CLIENTS * QUESTIONS and model.calls == (CLIENTS + 1) * QUESTIONS
-    for tag, text, sources in results:
-        assert "[[1]](#src-1-1)" in text and f"by {tag} " in text, (tag, text)
-        n = re.search(r"\(#src-1-(\d+)\)", text).group(1)
+    assert len(results) == len(PEOPLE) * len(ASKED)
+    for answer_fact, text, sources in results:
+        cited = re.search(r"\[\[\d+\]\]\(#src-1-(\d+)\)", text)
+        assert answer_fact in text and cited, (answer_fact, text)
+        n = cited.group(1)
         assert "⚠ Internal" not in text and f'class="sentence cited" id="src-1-{n}"' in sources
+        others = {fact(p, q) for p in PEOPLE for q in range(len(ASKED))} - {answer_fact}
+        assert not any(other in text for other in others), (answer_fact, text)
     print(f"load: rss {before:.0f} -> {after:.0f} MB, at most {model.most_waiting} waiting")
     assert model.most_waiting >= 2, "the questions never overlapped: nothing was queued"
     assert after - before < 300, f"memory grew by {after - before:.0f} MB under load"

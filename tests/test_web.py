@@ -64,7 +64,8 @@ def test_respond_says_how_many_answers_are_ahead_while_the_model_is_busy(app, ge
     wait_for(lambda: generator.ahead() == 1)  # another user's answer is being written
     history, _ = next(web.respond(app, YES_NO, []))
     assert history[-1]["content"] == "⏳ Waiting for the model: 1 question ahead of yours…"
-    queued = threading.Thread(target=lambda: list(generator.stream([{"role": "user", "content": "x"}])))
+    reading = [{"role": "user", "content": "Sentence: The Russia-proposed coalition.\nQuestion: x"}]
+    queued = threading.Thread(target=lambda: list(generator.stream(reading)))  # any call: it pops a reply
     queued.start()
     wait_for(lambda: generator.ahead() == 2)
     states = web.respond(app, YES_NO, [])

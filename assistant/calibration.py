@@ -30,7 +30,9 @@ from importlib import resources
 from .reading import Reading
 from .text import normal, words
 
-FEATURES = ("p_none_span", "p_none_sentence", "p_answer", "typed", "lexical", "coverage", "agree", "similarity")
+FEATURES = (
+    "p_none_span", "p_none_sentence", "p_answer", "typed", "lexical", "coverage", "relation", "agree", "similarity"
+)
 
 
 def signals(reading: Reading, readings: Sequence[Reading], best_score: float, similarity: float) -> dict[str, float]:
@@ -48,6 +50,8 @@ def signals(reading: Reading, readings: Sequence[Reading], best_score: float, si
         "coverage": e.coverage,
         "agree": same / len(others) if reading.typed and others else 0.0,
         "similarity": similarity,
+        "relation": e.relation,
+        "stated": e.stated,
     }
 
 

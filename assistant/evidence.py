@@ -75,6 +75,8 @@ class Scored:
     met: float  # share of the question's names, numbers and dates its context states
     quotable: bool  # answers the question on its own: met in full, most of its words, the kind asked for
     coverage: float = 0.0  # weighted share of the question's words the sentence holds, its names also around it
+    relation: float = 1.0  # share of the question's other words (what it asks about: "agreed", "won") it holds
+    stated: float = 1.0  # share of the question's names, numbers and dates the sentence itself states
 
 
 def article_sentences(chunks: Sequence[Chunk], rank: int) -> list[Sentence]:
@@ -237,7 +239,8 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
         score = lexical * (0.5 + 0.5 * met) * (0.5 if asks else 1.0) - 0.02 * s.rank
         relation = len(q.facts.content & own[i]) / len(q.facts.content) if q.facts.content else 1.0
         quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7 and relation >= 0.75 and not asks
-        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable, told))
+        alone = q.met(own[i], stated[i].years, stated[i].months, tokens[i])
+        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable, told, relation, alone))
     return out
 
 
@@ -299,6 +302,8 @@ def _number(sentences: list[Sentence], scored: list[Scored], chosen: dict[int, b
                 sc.met,
                 chosen[i] and sc.quotable,
                 sc.coverage,
+                sc.relation,
+                sc.stated,
             )
         )
     return out

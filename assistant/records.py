@@ -81,6 +81,8 @@ class Evidence:
     met: float = 1.0  # share of the question's names, numbers and dates its context states
     quotable: bool = False  # answers the question on its own: may be shown as a quote when the model fails
     coverage: float = 0.0  # weighted share of the question's words the sentence holds, its names also around it
+    relation: float = 1.0  # share of the question's other words (what it asks about: "agreed", "won") it holds
+    stated: float = 1.0  # share of the question's names, numbers and dates the sentence itself states
 
 
 @dataclass(frozen=True)

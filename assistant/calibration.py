@@ -6,7 +6,8 @@ any question: how sure the model is that its sentence does not answer
 probabilities mean different things), how sure it is of its span among the
 others (`p_answer`), how well the sentence scored as evidence against the
 best (`lexical`), how much of the question it states (`coverage`, its
-weighted words), how many of the other readings copied the same span
+weighted words; `relation`, its words other than names: what it asks
+about), how many of the other readings copied the same span
 (`agree`), and how similar the best passage is to the question
 (`similarity`). A logistic model of these gives the probability that the
 reading's answer is right; the reading with the highest is the answer when it

@@ -32,7 +32,15 @@ from .reading import Reading
 from .text import normal, words
 
 FEATURES = (
-    "p_none_span", "p_none_sentence", "p_answer", "typed", "lexical", "coverage", "relation", "agree", "similarity"
+    "p_none_span",
+    "p_none_sentence",
+    "p_answer",
+    "typed",
+    "lexical",
+    "coverage",
+    "relation",
+    "agree",
+    "similarity",
 )
 
 

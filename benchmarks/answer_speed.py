@@ -67,7 +67,9 @@ def main() -> int:
         child = [sys.executable, str(HERE), "--code", str(args.before.resolve()), "--json", "--questions",
                  str(args.questions)]  # fmt: skip
         runs.append(json.loads(subprocess.run(child, capture_output=True, text=True, check=True).stdout))
-    print(f"| code | first words p50 / p95 | whole answer p50 / p95 |  ({args.questions} seed questions)\n|---|---|---|")
+    print(
+        f"| code | first words p50 / p95 | whole answer p50 / p95 |  ({args.questions} seed questions)\n|---|---|---|"
+    )
     for run in runs:
         print(f"| {run['code']} | {figures(run['first'])} | {figures(run['total'])} |")
     return 0

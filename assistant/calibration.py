@@ -8,10 +8,12 @@ others (`p_answer`), how well the sentence scored as evidence against the
 best (`lexical`), how much of the question it states (`coverage`, its
 weighted words; `relation`, its words other than names: what it asks
 about), how many of the other readings copied the same span
-(`agree`), and how similar the best passage is to the question
-(`similarity`). A logistic model of these gives the probability that the
-reading's answer is right; the reading with the highest is the answer when it
-reaches the threshold, else the articles do not hold it.
+(`agree`), how similar the best passage is to the question
+(`similarity`), and whether the sentence states years but not the one the
+question names (`other_year`: the same prize in another year). A logistic
+model of these gives the probability that the reading's answer is right; the
+reading with the highest is the answer when it reaches the threshold, else
+the articles do not hold it.
 
 The weights and the threshold are data: `assistant/data/calibration.json`,
 written by `benchmarks/fit_calibration.py` from the tuning parts of the dev
@@ -41,6 +43,7 @@ FEATURES = (
     "relation",
     "agree",
     "similarity",
+    "other_year",
 )
 
 
@@ -60,6 +63,7 @@ def signals(reading: Reading, readings: Sequence[Reading], best_score: float, si
         "agree": same / len(others) if reading.typed and others else 0.0,
         "similarity": similarity,
         "relation": e.relation,
+        "other_year": e.other_year,
         "stated": e.stated,
     }
 

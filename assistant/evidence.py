@@ -77,6 +77,7 @@ class Scored:
     coverage: float = 0.0  # weighted share of the question's words the sentence holds, its names also around it
     relation: float = 1.0  # share of the question's other words (what it asks about: "agreed", "won") it holds
     stated: float = 1.0  # share of the question's names, numbers and dates the sentence itself states
+    other_year: float = 0.0  # 1.0: the question names a year; the sentence states years, none of them that one
 
 
 def article_sentences(chunks: Sequence[Chunk], rank: int) -> list[Sentence]:
@@ -240,7 +241,8 @@ def score_sentences(sentences: list[Sentence], q: QuestionTerms) -> list[Scored]
         relation = len(q.facts.content & own[i]) / len(q.facts.content) if q.facts.content else 1.0
         quotable = met == 1.0 and mine >= QUOTE_COVERAGE and offers >= 0.7 and relation >= 0.75 and not asks
         alone = q.met(own[i], stated[i].years, stated[i].months, tokens[i])
-        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable, told, relation, alone))
+        other = float(bool(q.facts.years and stated[i].years and not q.facts.years & stated[i].years))
+        out.append(Scored(score + QUOTABLE_BONUS * quotable, met, quotable, told, relation, alone, other))
     return out
 
 
@@ -304,6 +306,7 @@ def _number(sentences: list[Sentence], scored: list[Scored], chosen: dict[int, b
                 sc.coverage,
                 sc.relation,
                 sc.stated,
+                sc.other_year,
             )
         )
     return out

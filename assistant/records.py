@@ -83,6 +83,7 @@ class Evidence:
     coverage: float = 0.0  # weighted share of the question's words the sentence holds, its names also around it
     relation: float = 1.0  # share of the question's other words (what it asks about: "agreed", "won") it holds
     stated: float = 1.0  # share of the question's names, numbers and dates the sentence itself states
+    other_year: float = 0.0  # 1.0: the question names a year; the sentence states years, none of them that one
 
 
 @dataclass(frozen=True)

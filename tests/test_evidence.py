@@ -1,7 +1,7 @@
 """Evidence selection: the sentences of the retrieved articles that bear on the question."""
 
 from assistant.chunk import chunk_article
-from assistant.evidence import QuestionTerms, article_sentences, select_evidence
+from assistant.evidence import QuestionTerms, article_sentences, score_sentences, select_evidence
 from assistant.facts import vocabulary
 from assistant.kinds import answer_kind
 from assistant.read import make_article
@@ -106,3 +106,19 @@ def test_a_compound_matches_its_two_words_either_way():
     assert q.coverage(vocabulary("Lavrov said U.S. air strikes could hit the wrong target.")) == 1.0
     q = QuestionTerms("What did Lavrov propose?", idf)  # a compound is matched whole, not by its stem
     assert q.coverage(vocabulary("Lavrov met Kerry.")) < 1.0
+
+
+def test_a_sentence_that_states_only_other_years_than_the_question_is_marked():
+    def marks(question):
+        sentences = [
+            s for rank, chunks in enumerate(index(WIMBLEDON)[1].values()) for s in article_sentences(chunks, rank)
+        ]
+        scored = score_sentences(sentences, QuestionTerms(question, lambda terms: {}))
+        return {s.chunk.source: sc.other_year for s, sc in zip(sentences, scored)}
+
+    assert marks("Who won the women's singles Wimbledon in 2021?") == {
+        "w2019.txt": 1.0,
+        "w2022.txt": 1.0,
+        "w2021.txt": 0.0,
+    }
+    assert set(marks("Who won the women's singles Wimbledon?").values()) == {0.0}

@@ -1,8 +1,10 @@
-"""The real packaged embedder, in float32 and int8: close vectors, but never mixed in one index."""
+"""The real packaged embedder, in float32 and int8: close vectors, but never mixed in one index; OpenVINO for
+bulk float32 batches, with the same vectors."""
 
 import pytest
 
 from assistant.config import Settings
+from assistant.embed import BULK
 from assistant.errors import StoreError
 from assistant.pipeline import Assistant
 
@@ -21,3 +23,16 @@ def test_int8_embeds_close_to_float32_and_an_index_refuses_the_other_precision(t
         StoreError, match=r"built with embedding model 'all-minilm-l6-v2', not 'all-minilm-l6-v2\+int8'"
     ):
         fast.index.store.count()
+
+
+def test_an_ingest_sized_batch_goes_through_openvino_with_the_vectors_torch_gives(tmp_path):
+    app = Assistant(Settings.load(store_path=tmp_path / "index"))
+    texts = [f"{i} people were arrested after the Department of Work and Pensions raids." for i in range(BULK)]
+    texts[3] = (
+        "Lavrov proposed a coalition against Islamic State, with the Syrian army and the Kurds. " * 20
+    )  # truncated
+    bulk = app.embedder.embed(texts)
+    assert app.embedder._compiled is not None
+    one_by_one = [app.embedder.embed([t])[0] for t in texts[:5]]  # a query's path: torch
+    for a, b in zip(bulk, one_by_one):
+        assert sum(x * y for x, y in zip(a, b)) > 0.9999

@@ -7,6 +7,7 @@ import socket
 import pytest
 
 from assistant.config import Settings
+from assistant.embed import BULK
 from assistant.pipeline import Assistant
 from tests.fakes import ARTICLES, ScriptedGenerator, citing
 
@@ -45,3 +46,12 @@ def test_ingest_and_ask_work_with_the_network_blocked(no_network, tmp_path):
     answer = app.ask("Which ancient city did Islamic State occupy in May 2015?")
     assert answer.citations and answer.citations[0].hit.chunk.source == "004_5ea01524ddc3fb62.txt"
     assert no_network == [], f"something tried to reach the network: {no_network}"
+
+
+def test_a_bulk_embed_through_openvino_reaches_no_network_and_records_no_usage(no_network, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # OpenVINO's telemetry would keep its client id under ~/intel
+    embedder = Assistant(Settings.load(store_path=tmp_path / "index")).embedder
+    assert len(embedder.embed([f"Article number {i} about the budget." for i in range(BULK)])) == BULK
+    assert embedder._compiled is not None, "an ingest-sized batch goes through OpenVINO"
+    assert no_network == [], f"something tried to reach the network: {no_network}"
+    assert not (tmp_path / "intel").exists()

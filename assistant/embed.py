@@ -9,14 +9,16 @@ the caller gives it another name and the index refuses to mix the two.
 `passage_text` is what gets embedded for a chunk: its title and text.
 Any object with `name` and `embed(texts)` can stand in (tests use a fake).
 
-Float32 batches of BULK texts or more (an ingest's) run through OpenVINO when
-it is installed (a dependency): the same network converted once per process
-(~3 s), mean-pooled and normalised as sentence-transformers does, ~2x the
-torch rate on 2 cores with the same vectors (cosine 1.000, benchmarks/speed.py),
-so an index does not care which computed them. Queries (a text or a few) stay
-on torch: no conversion on the way to an answer. OpenVINO's converter reports
-usage through `openvino_telemetry` when that imports; it is kept from
-importing, so nothing is recorded or sent.
+Float32 batches of BULK texts or more (an ingest's) of a mean-pooled model
+(the default) run through OpenVINO when it is installed (a dependency): the
+same network converted in memory once per process (~1.5 s), pooled and
+normalised as sentence-transformers does, 2.4x the torch rate on 2 cores with
+the same vectors (cosine >= 0.9999, benchmarks/speed.py), so an index does not
+care which computed them. Queries (a text or a few) stay on torch: no
+conversion on the way to an answer. A model OpenVINO cannot convert is
+embedded by torch, with a warning. OpenVINO's converter reports usage through
+`openvino_telemetry` when that imports; it is kept from importing, so nothing
+is recorded or sent.
 """
 
 from __future__ import annotations
@@ -55,14 +57,14 @@ class SentenceTransformerEmbedder:
             with warnings.catch_warnings():  # torch suggests torchao instead: another dependency for the same result
                 warnings.simplefilter("ignore")
                 self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        self._openvino = openvino and not int8 and _has_openvino()
+        self._openvino = openvino and not int8 and _has_openvino() and _mean_pooled(self.model)
         self._compiled = None
         self._converting = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        if self._openvino and len(texts) >= BULK:
+        if self._openvino and len(texts) >= BULK and self._compiled_model() is not None:
             return self._embed_openvino(list(texts))
         vectors = self.model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
@@ -83,9 +85,14 @@ class SentenceTransformerEmbedder:
         return out
 
     def _compiled_model(self):
+        """The network compiled by OpenVINO, converted at the first call; None when it cannot be."""
         with self._converting:
-            if self._compiled is None:
-                self._compiled = _compile(self.model)
+            if self._compiled is None and self._openvino:
+                try:
+                    self._compiled = _compile(self.model)
+                except Exception as exc:  # the converter's errors have no common type; torch still embeds
+                    self._openvino = False
+                    warnings.warn(f"OpenVINO cannot convert {self.name} ({exc}); embedding with torch", stacklevel=2)
             return self._compiled
 
 
@@ -93,6 +100,18 @@ def _has_openvino() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("openvino") is not None
+
+
+def _mean_pooled(model) -> bool:
+    """Whether the model is a transformer with mean pooling (and normalisation): what `_compile` rebuilds."""
+    kinds = [type(module).__name__ for module in model]
+    if kinds[:2] != ["Transformer", "Pooling"] or any(kind != "Normalize" for kind in kinds[2:]):
+        return False
+    pooling = model[1]
+    mode = getattr(pooling, "pooling_mode", None)
+    if mode is None and hasattr(pooling, "get_pooling_mode_str"):  # sentence-transformers 5
+        mode = pooling.get_pooling_mode_str()
+    return mode == "mean"
 
 
 def _compile(model):
@@ -108,7 +127,7 @@ def _compile(model):
             super().__init__()
             self.transformer = transformer
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
             hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask,
                                       token_type_ids=token_type_ids).last_hidden_state  # fmt: skip
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)

@@ -36,3 +36,18 @@ def test_an_ingest_sized_batch_goes_through_openvino_with_the_vectors_torch_give
     one_by_one = [app.embedder.embed([t])[0] for t in texts[:5]]  # a query's path: torch
     for a, b in zip(bulk, one_by_one):
         assert sum(x * y for x, y in zip(a, b)) > 0.9999
+
+
+def test_a_model_openvino_cannot_convert_is_embedded_by_torch_with_a_warning(tmp_path, monkeypatch):
+    import assistant.embed
+
+    def fail(model):
+        raise RuntimeError("unsupported operation")
+
+    monkeypatch.setattr(assistant.embed, "_compile", fail)
+    embedder = Assistant(Settings.load(store_path=tmp_path / "index")).embedder
+    texts = [f"Article {i} on the budget deficit." for i in range(BULK)]
+    with pytest.warns(UserWarning, match="OpenVINO cannot convert all-minilm-l6-v2 .*unsupported operation"):
+        vectors = embedder.embed(texts)
+    assert vectors == embedder.model.encode(texts, normalize_embeddings=True).tolist()
+    assert embedder.embed(texts) == vectors  # no second attempt

@@ -3,8 +3,9 @@
 `SentenceTransformerEmbedder` loads a model folder (the packaged
 all-MiniLM-L6-v2 by default, see models.py) on the CPU, offline, and encodes in
 batches (sentence-transformers sorts each call by length to cut padding). With
-`int8`, its linear layers run as int8 (torch dynamic quantization: ~1.4x the
-float32 rate on 2 cores, benchmarks/speed.py); the vectors differ slightly, so
+`int8`, its linear layers run as int8 (torch dynamic quantization: 1.8x the
+torch float32 rate on 2 cores, slower than OpenVINO below, benchmarks/speed.py);
+the vectors differ slightly, so
 the caller gives it another name and the index refuses to mix the two.
 `passage_text` is what gets embedded for a chunk: its title and text.
 Any object with `name` and `embed(texts)` can stand in (tests use a fake).
@@ -64,25 +65,13 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        if self._openvino and len(texts) >= BULK and self._compiled_model() is not None:
-            return self._embed_openvino(list(texts))
+        compiled = self._compiled_model() if self._openvino and len(texts) >= BULK else None
+        if compiled is not None:
+            return _embed_compiled(compiled, self.model, list(texts), self.batch_size)
         vectors = self.model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return vectors.tolist()
-
-    def _embed_openvino(self, texts: list[str]) -> list[list[float]]:
-        """The same vectors as `encode`, by the network OpenVINO compiled: batches of like length, in order."""
-        compiled, tokenizer = self._compiled_model(), self.model.tokenizer
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out: list[list[float]] = [[] for _ in texts]
-        for i in range(0, len(order), self.batch_size):
-            rows = order[i : i + self.batch_size]
-            batch = tokenizer([texts[j] for j in rows], padding=True, truncation=True,
-                              max_length=self.model.max_seq_length, return_tensors="np")  # fmt: skip
-            for j, vector in zip(rows, compiled(dict(batch))[0]):
-                out[j] = vector.tolist()
-        return out
 
     def _compiled_model(self):
         """The network compiled by OpenVINO, converted at the first call; None when it cannot be."""
@@ -94,6 +83,19 @@ class SentenceTransformerEmbedder:
                     self._openvino = False
                     warnings.warn(f"OpenVINO cannot convert {self.name} ({exc}); embedding with torch", stacklevel=2)
             return self._compiled
+
+
+def _embed_compiled(compiled, model, texts: list[str], batch_size: int) -> list[list[float]]:
+    """The same vectors as `model.encode`, by the network OpenVINO compiled: batches of like length, in order."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out: list[list[float]] = [[] for _ in texts]
+    for i in range(0, len(order), batch_size):
+        rows = order[i : i + batch_size]
+        batch = model.tokenizer([texts[j] for j in rows], padding=True, truncation=True,
+                                max_length=model.max_seq_length, return_tensors="np")  # fmt: skip
+        for j, vector in zip(rows, compiled(dict(batch))[0]):
+            out[j] = vector.tolist()
+    return out
 
 
 def _has_openvino() -> bool:

@@ -107,3 +107,35 @@ def test_an_index_chroma_cannot_read_is_rebuilt_with_every_article_it_held(setti
     index = app.index
     assert len(index.store.articles()) == 6 and sum(index.lexical.counts().values()) == index.store.count()
     assert [h.chunk.source for h in app.retrieve("Zanzibar cloves", top_k=1)] == ["cloves.txt"]
+
+
+class InterruptedEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts it embeds; with `stop_at`, that call is a Ctrl-C."""
+
+    def __init__(self, stop_at: int | None = None):
+        self.calls = self.texts = 0
+        self.stop_at = stop_at
+
+    def embed(self, texts):
+        self.calls += 1
+        if self.calls == self.stop_at:
+            raise KeyboardInterrupt
+        self.texts += len(texts)
+        return super().embed(texts)
+
+
+def test_an_interrupted_ingest_resumes_without_re_embedding_what_it_wrote(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus")
+    settings = Settings.load(store_path=tmp_path / "index")
+    stopped = InterruptedEmbedder(stop_at=4)
+    with pytest.raises(KeyboardInterrupt):
+        Assistant(settings, embedder=stopped).ingest([corpus])
+    written = snapshot(tmp_path / "index")
+    assert 0 < written["articles"] < 400 and not written["half_indexed"] and not written["lexical_mismatch"]
+
+    resumed = InterruptedEmbedder()
+    report = Assistant(settings, embedder=resumed).ingest([corpus])
+    assert len(report.unchanged) == written["articles"] and len(report.added) == 400 - written["articles"]
+    final = snapshot(tmp_path / "index")
+    assert resumed.texts == final["chunks"] - written["chunks"]  # what was written is not embedded again
+    assert final["articles"] == 400 and not final["half_indexed"] and not final["lexical_mismatch"]

@@ -18,7 +18,7 @@ and the ingest resumes; what was written is not embedded again (the stage line s
 already indexed). With --chroma-url http://localhost:8000 the same code runs against a `chroma run` server
 (the lexical index stays in --dir).
 
-    python benchmarks/scale.py --dir /tmp/archive                       # 10k / 30k / 100k chunks, ~30 min
+    python benchmarks/scale.py --dir /tmp/archive                       # 10k / 30k / 100k chunks: ~45 min at 37 chunks/s
     python benchmarks/scale.py --dir /tmp/archive --stages 10000 --chroma-url http://localhost:8000
 """
 

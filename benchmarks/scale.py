@@ -10,8 +10,8 @@ holds the next --stages chunk count (default 10k, 30k and 100k chunks). After ea
   rates measured in the same run (torch `SentenceTransformer.encode`, and the embedder's bulk path, OpenVINO,
   on the first stage's chunk texts);
 - the index size on disk and this process's peak resident memory so far;
-- retrieval p50/p95 over --queries questions (BBC titles in other words and half-remembered body sentences):
-  whole (query embedding, vector search, BM25, fusion) and without the query embedding.
+- retrieval p50/p95 over --queries questions (the retrieval benchmark's BBC titles and half-remembered body
+  sentences): whole (query embedding, vector search, BM25, fusion) and without the query embedding.
 
 Interrupted (Ctrl-C), run it again with the same --dir: the archive is written again identically (seeded)
 and the ingest resumes; what was written is not embedded again (the stage line says how many articles were
@@ -35,7 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from load import memory_mb, percentile
-from retrieval import BBC, folder_mb, machine
+from retrieval import BBC, folder_mb, known_details, known_items, machine
 
 from assistant.chunk import chunk_article
 from assistant.config import Settings
@@ -85,17 +85,6 @@ def write_stage(folder: Path, first: int, chunks_wanted: int, sections: dict, se
     return i, texts
 
 
-def queries(sections: dict, n: int, seed: int) -> list[str]:
-    """Half BBC titles, half the first 8 words of a body sentence: what a reader half-remembers."""
-    rng = random.Random(seed)
-    every = [a for articles in sections.values() for a in articles]
-    out = []
-    for k in range(n):
-        title, paragraphs = rng.choice(every)
-        out.append(title if k % 2 == 0 else " ".join(rng.choice(paragraphs).split()[:8]))
-    return out
-
-
 def bare_rates(app: Assistant, texts: list[str]) -> tuple[float, float]:
     """Chunks/s of bare torch encoding and of the embedder's own bulk path (OpenVINO) on the same texts."""
     embedder = app.embedder
@@ -112,7 +101,7 @@ def latency(app: Assistant, asked: list[str]) -> tuple[float, float, float]:
     """(p50, p95) of whole retrievals in ms, and p50 of retrievals given the query's vector."""
     app.retrieve(asked[0])
     whole, given = [], []
-    vectors = app.embedder.embed(asked)  # under BULK texts at a time would be torch; the vectors are the same
+    vectors = app.embedder.embed(asked)  # in bulk; the same vectors as one question's (embed.py)
     for question, vector in zip(asked, vectors):
         started = time.perf_counter()
         app.retrieve(question)
@@ -147,7 +136,8 @@ def run(folder: Path, stages: list[int], args) -> int:
     sections = bbc_articles()
     settings = Settings.load(store_path=folder / "index", chroma_url=args.chroma_url)
     app = Assistant(settings)
-    asked = queries(sections, args.queries, args.seed)
+    half = args.queries // 2
+    asked = [q.question for q in known_items(BBC, half, args.seed) + known_details(BBC, half, args.seed)]
     print(f"Machine: {machine()}")
     print(f"Store: {args.chroma_url or 'local Chroma'} + SQLite BM25 in {folder / 'index'}\n")
     print("| chunks | articles | stage ingest | articles/s | chunks/s | ÷ bare torch | ÷ bare OpenVINO | index MB "
@@ -160,7 +150,8 @@ def run(folder: Path, stages: list[int], args) -> int:
         first, texts = write_stage(stage, first, wanted - made, sections, settings, args.seed)
         made += len(texts)
         if rates is None:
-            rates = bare_rates(app, texts[: args.bare])
+            bare = texts[: args.bare]
+            rates = bare_rates(app, bare)
 
         def progress(d: int, total: int, what: str, started=time.perf_counter()) -> None:
             if d == total or d % 2560 < 256:
@@ -177,7 +168,7 @@ def run(folder: Path, stages: list[int], args) -> int:
         print(f"| {chunks} | {articles} | {seconds:.0f} s{resumed} | {len(report.added) / seconds:.1f} | {rate:.1f} "
               f"| {rate / rates[0]:.2f} | {rate / rates[1]:.2f} | {folder_mb(folder / 'index'):.0f} "
               f"| {memory_mb()[1]:.0f} | {p50:.0f} / {p95:.0f} | {given:.0f} |", flush=True)  # fmt: skip
-    print(f"\nBare encode on {min(args.bare, len(texts))} chunk texts of stage 1: torch {rates[0]:.1f} chunks/s, "
+    print(f"\nBare encode on {len(bare)} chunk texts of stage 1: torch {rates[0]:.1f} chunks/s, "
           f"OpenVINO {rates[1]:.1f} chunks/s; top_k {settings.top_k}, {settings.candidates} candidates, "
           f"{len(asked)} queries, seed {args.seed}")  # fmt: skip
     return 0

@@ -161,3 +161,32 @@ def test_an_estimate_is_not_a_result():
     answer.text, answer.citations, _ = resolve_citations("Tesla's revenue in Q2 2020 was $5.146 billion [1].", items)
     check_answer(answer, items, FakeEmbedder())
     assert answer.sentences[0].flag and "estimate" in answer.sentences[0].reason
+
+
+def checked_against(claim: str, question: str, *texts: str) -> Answer:
+    items = contest(*texts)
+    answer = Answer(question=question, standalone_question=question)
+    answer.text, answer.citations, _ = resolve_citations(claim, items)
+    return check_answer(answer, items, FakeEmbedder())
+
+
+def test_a_day_and_month_stated_apart_are_not_that_date():
+    """Rule 1: "June 20" is not stated by a sentence that has June and 20 in different dates."""
+    question = "When did the summit open?"
+    apart = checked_against("The summit opened on June 20 [1].", question,
+                            "On June 16 the ministers said the summit would open on 20th October.")  # fmt: skip
+    assert apart.sentences[0].flag and "June 20" in apart.sentences[0].reason
+    together = checked_against("The summit opened on June 20 [1].", question,
+                               "The summit opened on June 20, the ministers said on June 16.")  # fmt: skip
+    assert not together.sentences[0].flag
+
+
+def test_a_final_of_another_event_of_the_same_name_is_another_event():
+    """Rule 2: the men's title asked about is not answered by the women's final of the same championship."""
+    question = "Who won the men's singles at the 2021 Madrid Open?"
+    women = checked_against("Maria Lopez won the singles at the 2021 Madrid Open [1].", question,
+                            "Maria Lopez won the women's singles final at the 2021 Madrid Open on Sunday.")  # fmt: skip
+    assert women.sentences[0].flag and "another" in women.sentences[0].reason
+    men = checked_against("Carlos Vidal won the singles at the 2021 Madrid Open [1].", question,
+                          "Carlos Vidal won the men's singles final at the 2021 Madrid Open on Sunday.")  # fmt: skip
+    assert not men.sentences[0].flag

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.ingest import read_articles
 from assistant.pipeline import Assistant
-from tests.fakes import FakeEmbedder
+from tests.fakes import SHARED, FakeEmbedder
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa" * 20
 GOOD = "A good article about {0}\n\nBy Test Wire\n\nMarch 3, 2015\n\nThe {0} story is told here in full sentences. It has facts about {0}."
@@ -115,9 +115,9 @@ def test_a_file_that_turns_bad_keeps_what_was_stored(corpus, settings):
     assert app.index.store.count() == before
 
 
-@pytest.mark.skipif(not Path("/work/shared/corpus/bbc/sport/199.txt").exists(), reason="BBC corpus not present")
+@pytest.mark.skipif(not (SHARED / "corpus/bbc/sport/199.txt").exists(), reason="BBC corpus not present")
 def test_the_real_non_utf8_bbc_file_is_read():
     from assistant.read import read_article
 
-    article = read_article(Path("/work/shared/corpus/bbc/sport/199.txt"), "bbc", "sport/199.txt", 10**7)
+    article = read_article(SHARED / "corpus/bbc/sport/199.txt", "bbc", "sport/199.txt", 10**7)
     assert article.title and len(article.text) > 200

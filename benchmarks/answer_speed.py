@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from load import percentile
+
 HERE = Path(__file__).resolve()
 ROOT = HERE.parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
@@ -45,8 +47,7 @@ def measure(code: Path, count: int) -> dict:
 
 
 def figures(seconds: list[float]) -> str:
-    p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) > 1 else seconds[0]
-    return f"{statistics.median(seconds):.2f} s / {p95:.2f} s"
+    return f"{statistics.median(seconds):.2f} s / {percentile(seconds, 95):.2f} s"
 
 
 def main() -> int:

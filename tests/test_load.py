@@ -98,3 +98,14 @@ def test_eight_users_at_once_all_get_their_own_complete_answers(people):
     assert model.most_waiting >= 2, "the questions never overlapped: nothing was queued"
     assert after - before < 300, f"memory grew by {after - before:.0f} MB under load"
     assert threading.active_count() < 100, "threads left behind by the load"
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (Path(__file__).parent.parent / "benchmarks").glob("*.py")))
+def test_every_benchmark_script_starts(script):
+    """Each benchmark imports what it uses (a name moved in one must not leave another unable to start)."""
+    import subprocess
+    import sys
+
+    benchmarks = Path(__file__).parent.parent / "benchmarks"
+    done = subprocess.run([sys.executable, str(benchmarks / script), "--help"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-500:]

@@ -28,9 +28,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import prompts
-from .calibration import signals
-from .cite import is_abstention
+from .answer import prompts
+from .answer.calibration import signals
+from .check.cite import is_abstention
 from .errors import InputError
 from .metrics import answer_metrics, retrieval_metrics
 

@@ -15,23 +15,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from . import models, prompts
-from .across import ArticleLine, article_lines, asks_across, lines_answer, topic_of
-from .calibration import decide
-from .cite import answer_grammar
+from .answer import prompts
+from .answer.across import ArticleLine, article_lines, asks_across, lines_answer, topic_of
+from .answer.calibration import decide
+from .answer.evidence import select_evidence
+from .answer.question import check_question, question_core, standalone
+from .answer.reading import read
+from .answer.retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
+from .answer.settle import settle, settle_reading
+from .check.cite import answer_grammar
 from .config import Settings
 from .errors import InputError, StoreError
-from .evidence import select_evidence
-from .index import Index
-from .ingest import IngestReport, Progress
-from .loaded import Models
-from .question import check_question, question_core, standalone
-from .reading import read
+from .ingest.index import Index
+from .ingest.sync import IngestReport, Progress
+from .models import catalogue
+from .models.loaded import Models
 from .records import Answer, Chunk, Evidence, Hit
-from .retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
-from .settle import settle, settle_reading
-from .text import yes_no
-from .when import DatesMeant, dates_meant, names_dates
+from .text.dates import DatesMeant, dates_meant, names_dates
+from .text.words import yes_no
 
 
 class Assistant:
@@ -59,7 +60,7 @@ class Assistant:
     def loaded_generator(self):
         return self.models.loaded_generator
 
-    def chat_spec(self) -> models.ModelSpec:
+    def chat_spec(self) -> catalogue.ModelSpec:
         return self.models.chat_spec()
 
     # --- the work ---------------------------------------------------------
@@ -112,7 +113,7 @@ class Assistant:
         )  # fmt: skip
 
     def dates_meant(self, question: str, filters: Filters) -> tuple[DatesMeant, str]:
-        """The dates the question means (when.py), or a warning; dates the reader set in the filters win. A
+        """The dates the question means (text/dates.py), or a warning; dates the reader set in the filters win. A
         month no article is dated in is not used: the warning says so."""
         if filters.date_from or filters.date_to or not names_dates(question):
             return DatesMeant(), ""  # (the articles' dates are read only for a question that names some)
@@ -283,7 +284,7 @@ class Assistant:
         folders, problems = index.pop("folders"), index.pop("problems")
         return index | {
             "chat_model": f"{s.llm_model or 'server default'} at {s.llm_url}" if s.llm_url else self.chat_spec().name,
-            "chat_model_installed": True if s.llm_url else models.is_installed(self.chat_spec()),
+            "chat_model_installed": True if s.llm_url else catalogue.is_installed(self.chat_spec()),
             "folders": folders,
             "problems": problems,
         }

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from assistant.calibration import FEATURES  # noqa: E402
+from assistant.answer.calibration import FEATURES  # noqa: E402
 
 WRONG, ABSTAIN = 2.0, 1.0  # what a wrong (or invented) answer and a false abstention cost, against 1 for a right one
 L2 = 1.0

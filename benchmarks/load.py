@@ -22,9 +22,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from assistant import web
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.pipeline import Assistant
+from assistant.ui import web
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
 FALLBACK = ["What did Lavrov propose?", "Which ancient city did Islamic State occupy in May 2015?"]

@@ -38,8 +38,8 @@ from load import percentile
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluate import Question, evaluate, read_questions
+from assistant.ingest.read import read_folder
 from assistant.pipeline import Assistant
-from assistant.read import read_folder
 from assistant.records import Article
 
 SHARED = PROJECT_ROOT.parent / "shared"

@@ -37,11 +37,11 @@ from pathlib import Path
 from load import memory_mb, percentile
 from retrieval import BBC, folder_mb, known_details, known_items, machine
 
-from assistant.chunk import chunk_article
 from assistant.config import Settings
-from assistant.embed import passage_text
+from assistant.ingest.chunk import chunk_article
+from assistant.ingest.read import make_article
+from assistant.models.embed import passage_text
 from assistant.pipeline import Assistant
-from assistant.read import make_article
 
 FIRST_DAY, DAYS = date(2000, 1, 1), 9496  # to the end of 2025
 

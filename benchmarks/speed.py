@@ -31,12 +31,12 @@ import numpy
 from load import memory_mb, percentile
 from retrieval import BBC, DEV_SET, SAMPLES, known_items, machine
 
-from assistant import prompts
-from assistant.chunk import chunk_article
+from assistant.answer import prompts
 from assistant.config import Settings
-from assistant.embed import BULK, passage_text
 from assistant.evaluate import evaluate, read_questions
-from assistant.ingest import read_articles
+from assistant.ingest.chunk import chunk_article
+from assistant.ingest.sync import read_articles
+from assistant.models.embed import BULK, passage_text
 from assistant.pipeline import Assistant
 
 ROWS: list[tuple[str, str, str]] = []  # (measure, figure, goal)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant import cli  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
+from assistant.ui import cli  # noqa: E402
 from tests.fakes import FakeEmbedder, ScriptedGenerator  # noqa: E402
 
 

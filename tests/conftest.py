@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import cli
 from assistant.config import Settings, default_cache, env_name
 from assistant.pipeline import Assistant
+from assistant.ui import cli
 from tests.fakes import ARTICLES, FakeEmbedder, ScriptedGenerator
 
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from assistant import prompts
+from assistant.answer import prompts
 from assistant.config import PROJECT_ROOT, Settings
 
 ARTICLES = PROJECT_ROOT / "articles"

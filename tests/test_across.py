@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from assistant.across import asks_across, disagreement, topic_of
-from assistant.retrieve import Filters
-from assistant.when import dates_meant
+from assistant.answer.across import asks_across, disagreement, topic_of
+from assistant.answer.retrieve import Filters
+from assistant.text.dates import dates_meant
 from tests.fakes import NOT_FOUND, citing
 
 DATES = ["2015-05-30", "2015-08-05", "2015-08-06", "2015-08-10", "2015-09-27"]

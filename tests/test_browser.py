@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import web
 from assistant.config import Settings
 from assistant.pipeline import Assistant
+from assistant.ui import web
 from tests.fakes import ARTICLES, FakeEmbedder, ScriptedGenerator, by_question, citing, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,8 +1,8 @@
 """The page's HTML for answers and evidence (cards.py): pure functions, everything escaped."""
 
-from assistant import cards
+from assistant.check.verify import Sentence
 from assistant.records import Answer, Chunk, Citation, Evidence, Hit
-from assistant.verify import Sentence
+from assistant.ui import cards
 from tests.fakes import NOT_FOUND
 
 ARTICLE = "Lavrov spoke on Sunday.\n\nThe coalition would bring together all those fighting. He named the army."

@@ -12,9 +12,9 @@ fake embedder gives the verdicts the real one does.
 import json
 from pathlib import Path
 
-from assistant.cite import resolve_citations
+from assistant.check.cite import resolve_citations
+from assistant.check.verify import check_answer
 from assistant.records import Answer, Chunk, Evidence, Hit
-from assistant.verify import check_answer
 from tests.fakes import FakeEmbedder
 
 PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "check_pairs.jsonl").open(encoding="utf-8")]

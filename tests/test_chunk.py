@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunk import chunk_article, chunk_text, is_heading, sentence_spans, split_long
-from assistant.read import extract_metadata, make_article, read_article
+from assistant.ingest.chunk import chunk_article, chunk_text, split_long
+from assistant.ingest.read import extract_metadata, make_article, read_article
+from assistant.text.sentences import is_heading, sentence_spans
 from tests.fakes import ARTICLES, SHARED
 
 BBC = SHARED / "corpus" / "bbc"

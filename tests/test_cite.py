@@ -1,6 +1,6 @@
 import re
 
-from assistant.cite import answer_grammar, is_abstention, resolve_citations
+from assistant.check.cite import answer_grammar, is_abstention, resolve_citations
 from assistant.records import Chunk, Evidence, Hit
 from tests.fakes import NOT_FOUND
 

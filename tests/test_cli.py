@@ -88,7 +88,7 @@ def test_models_lists_the_catalogue_with_install_state(run):
 
 HELP = """
 import sys
-from assistant.cli import main
+from assistant.ui.cli import main
 try:
     main(["--help"])
 except SystemExit:

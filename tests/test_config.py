@@ -73,7 +73,7 @@ def test_a_bool_setting_is_a_flag_pair_on_the_command_line():
     import click
     from click.testing import CliRunner
 
-    from assistant.cli import setting_option
+    from assistant.ui.cli import setting_option
 
     @click.command()
     @setting_option(dataclasses.fields(Extended)[-2])

@@ -10,9 +10,9 @@ import shutil
 import pytest
 
 from assistant.config import Settings
-from assistant.facts import facts
 from assistant.pipeline import Assistant
-from assistant.text import normal, words
+from assistant.text.facts import facts
+from assistant.text.words import normal, words
 from tests.fakes import ARTICLES, NOT_FOUND, PROJECT_ROOT, SHARED
 
 pytestmark = pytest.mark.slow
@@ -83,7 +83,7 @@ def test_instructions_inside_an_article_never_reach_the_answer(real):
 
 
 def test_a_follow_up_in_the_chat_page_finds_kerrys_reply(real):
-    from assistant import web
+    from assistant.ui import web
 
     history = [
         {"role": "user", "content": "Where is the coordination center against ISIL being created?"},
@@ -134,7 +134,7 @@ def test_a_month_and_the_latest_are_read_against_the_articles_dates(real):
 
 
 def test_every_example_the_page_shows_is_answered_and_right(real):
-    from assistant.web import EXAMPLES
+    from assistant.ui.web import EXAMPLES
 
     expected = {  # what each example asks for, as the articles state it
         "What did Lavrov propose?": "coalition",

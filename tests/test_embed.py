@@ -4,8 +4,8 @@ bulk float32 batches, with the same vectors."""
 import pytest
 
 from assistant.config import Settings
-from assistant.embed import BULK
 from assistant.errors import StoreError
+from assistant.models.embed import BULK
 from assistant.pipeline import Assistant
 
 pytestmark = pytest.mark.slow
@@ -39,12 +39,12 @@ def test_an_ingest_sized_batch_goes_through_openvino_with_the_vectors_torch_give
 
 
 def test_a_model_openvino_cannot_convert_is_embedded_by_torch_with_a_warning(tmp_path, monkeypatch):
-    import assistant.embed
+    import assistant.models.embed
 
     def fail(model):
         raise RuntimeError("unsupported operation")
 
-    monkeypatch.setattr(assistant.embed, "_compile", fail)
+    monkeypatch.setattr(assistant.models.embed, "_compile", fail)
     embedder = Assistant(Settings.load(store_path=tmp_path / "index")).embedder
     texts = [f"Article {i} on the budget deficit." for i in range(BULK)]
     with pytest.warns(UserWarning, match="OpenVINO cannot convert all-minilm-l6-v2 .*unsupported operation"):

@@ -3,11 +3,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from assistant import cli
 from assistant.errors import InputError
 from assistant.evaluate import Question, evaluate, found_rank, keywords_hit, matches, outcome, read_questions
 from assistant.metrics import citation_validity, retrieval_metrics
 from assistant.pipeline import Assistant
+from assistant.ui import cli
 from tests.fakes import NOT_FOUND, SHARED, FakeEmbedder, citing
 
 QA = [

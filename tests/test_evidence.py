@@ -1,11 +1,11 @@
 """Evidence selection: the sentences of the retrieved articles that bear on the question."""
 
-from assistant.chunk import chunk_article
-from assistant.evidence import QuestionTerms, article_sentences, score_sentences, select_evidence
-from assistant.facts import vocabulary
-from assistant.kinds import answer_kind
-from assistant.read import make_article
+from assistant.answer.evidence import QuestionTerms, article_sentences, score_sentences, select_evidence
+from assistant.ingest.chunk import chunk_article
+from assistant.ingest.read import make_article
 from assistant.records import Hit
+from assistant.text.facts import vocabulary
+from assistant.text.kinds import answer_kind
 
 ARTICLE = """# Lavrov Says U.S. Should Cooperate with Syria
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.facts import facts, normal, stem, vocabulary
+from assistant.text.facts import facts, normal, stem, vocabulary
 
 
 @pytest.mark.parametrize(

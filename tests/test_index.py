@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from assistant.index import Index
+from assistant.ingest.index import Index
 from tests.fakes import FakeEmbedder
 
 

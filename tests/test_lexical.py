@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from assistant.lexical import LexicalIndex
+from assistant.ingest.lexical import LexicalIndex
 from assistant.records import Chunk
 
 

@@ -14,10 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from assistant import cli, web
 from assistant.errors import ModelError
-from assistant.generate import OpenAIGenerator
+from assistant.models.generate import OpenAIGenerator
 from assistant.pipeline import Assistant
+from assistant.ui import cli, web
 from tests.fakes import FakeEmbedder, free_port
 
 REPLY = ["Kerry met ", "Cavusoglu ", "in Kuala Lumpur [1]."]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import web
 from assistant.config import Settings
 from assistant.pipeline import Assistant
+from assistant.ui import web
 from tests.fakes import FakeEmbedder, ScriptedGenerator, free_port
 
 pytestmark = pytest.mark.integration

@@ -2,8 +2,8 @@ import hashlib
 
 import pytest
 
-from assistant import models
 from assistant.errors import ModelError
+from assistant.models import catalogue as models
 
 
 def make_parts(root, prefix, chunks):
@@ -101,7 +101,7 @@ def test_the_models_command_joins_and_verifies_the_chat_model_in_use(catalogue, 
     """So that `make install` pays for joining and hashing once, not the first question."""
     from click.testing import CliRunner
 
-    from assistant import cli
+    from assistant.ui import cli
 
     args = ["--catalogue", str(tmp_path / "models.txt"), "--cache-dir", str(tmp_path / "c"), "models"]
     result = CliRunner().invoke(cli.cli, args)

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from assistant.config import Settings
-from assistant.embed import BULK
+from assistant.models.embed import BULK
 from assistant.pipeline import Assistant
 from tests.fakes import ARTICLES, ScriptedGenerator, citing
 

@@ -3,8 +3,8 @@ import threading
 
 import pytest
 
-from assistant import models
 from assistant.errors import InputError, ModelError, StoreError
+from assistant.models import catalogue
 from assistant.pipeline import Assistant
 from assistant.records import Answer, Evidence
 from tests.fakes import NOT_FOUND, FakeEmbedder, citing
@@ -172,7 +172,7 @@ def test_loading_the_chat_model_holds_up_no_retrieval(settings, corpus, monkeypa
         release.wait(20)
         raise ModelError("stopped by the test")
 
-    monkeypatch.setattr(models, "chat_model_path", slow_join)
+    monkeypatch.setattr(catalogue, "chat_model_path", slow_join)
     loader = threading.Thread(target=lambda: pytest.raises(ModelError, lambda: app.generator))
     loader.start()
     assert joining.wait(5)
@@ -199,7 +199,7 @@ def test_a_long_question_is_searched_by_what_it_asks(app, generator):
     padding = "I have been reading a lot about the war in Syria and the diplomacy around it. " * 20
     answer = app.ask(padding + "Which ancient city did Islamic State occupy in May 2015? Thank you.")
     assert len(answer.question) > 1500
-    # the month is a filter on the articles' dates now (when.py), so its words leave the question searched
+    # the month is a filter on the articles' dates now (text/dates.py), so its words leave the question searched
     assert answer.standalone_question == "Which ancient city did Islamic State occupy?"
     assert answer.dates == '2015-05-01 to 2015-05-31 ("in May 2015")'
     assert "Palmyra" in answer.text and all(m[-1]["content"].startswith("Sentence: ") for m in generator.seen)
@@ -218,8 +218,8 @@ def test_a_rewrite_that_loses_the_names_is_not_trusted(app, generator):
 
 
 def test_a_quote_takes_the_next_sentence_when_it_goes_on_about_it():
+    from assistant.answer.settle import settle
     from assistant.records import Chunk, Hit
-    from assistant.settle import settle
 
     text = ("The Russia-proposed coalition, Lavrov said, would bring together all those already fighting on the "
             "ground. He named the Syrian and Iraqi armies, the Kurds and part of the armed opposition.")  # fmt: skip

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant import prompts
+from assistant.answer import prompts
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.records import Chunk, Evidence, Hit

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from assistant import calibration
+from assistant.answer import calibration
+from assistant.answer.reading import read
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.reading import read
 from assistant.records import Chunk, Evidence, Hit
 from tests.fakes import ScriptedGenerator
 

@@ -13,7 +13,7 @@ import json
 import sqlite3
 
 from assistant.config import Settings
-from assistant.lexical import LexicalIndex
+from assistant.ingest.lexical import LexicalIndex
 from assistant.pipeline import Assistant
 from assistant.records import Chunk
 from tests.fakes import FakeEmbedder
@@ -110,8 +110,8 @@ OLD_LEXICAL = [  # the lexical schema of 0.1
 def write_old_index(settings: Settings, roots) -> int:
     """What 0.1 wrote for these folders: ids from the folder's name and the file's path in it, no `path`
     or `folder` in the metadata, a lexical index without metadata, and the folders' paths remembered."""
-    from assistant.chunk import CHUNKER_VERSION, chunk_article
-    from assistant.read import make_article
+    from assistant.ingest.chunk import CHUNKER_VERSION, chunk_article
+    from assistant.ingest.read import make_article
 
     app = Assistant(settings, embedder=FakeEmbedder())
     store, written = app.index.store, 0

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from assistant.answer.retrieve import CrossEncoderReranker, Filters, check_filters, diversify, fuse, rerank, retrieve
 from assistant.errors import InputError, ModelError
 from assistant.pipeline import Assistant
 from assistant.records import Chunk, Hit
-from assistant.retrieve import CrossEncoderReranker, Filters, check_filters, diversify, fuse, rerank, retrieve
 from tests.fakes import FakeEmbedder
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest import read_articles
+from assistant.ingest.sync import read_articles
 from assistant.pipeline import Assistant
 from tests.fakes import SHARED, FakeEmbedder
 
@@ -117,7 +117,7 @@ def test_a_file_that_turns_bad_keeps_what_was_stored(corpus, settings):
 
 @pytest.mark.skipif(not (SHARED / "corpus/bbc/sport/199.txt").exists(), reason="BBC corpus not present")
 def test_the_real_non_utf8_bbc_file_is_read():
-    from assistant.read import read_article
+    from assistant.ingest.read import read_article
 
     article = read_article(SHARED / "corpus/bbc/sport/199.txt", "bbc", "sport/199.txt", 10**7)
     assert article.title and len(article.text) > 200

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import cli
+from assistant.answer.retrieve import Filters
 from assistant.errors import StoreError
 from assistant.evaluate import evaluate, read_questions
 from assistant.pipeline import Assistant
-from assistant.retrieve import Filters
+from assistant.ui import cli
 from tests.fakes import SHARED, FakeEmbedder, free_port
 
 BIN = Path(sys.executable).parent
@@ -168,10 +168,10 @@ def test_a_chroma_server_that_stops_is_a_one_line_error(settings, corpus, tmp_pa
 
 @pytest.mark.slow
 def test_answers_through_llama_cpp_server_with_the_default_model(settings, corpus, tmp_path, model_cache):
-    from assistant import models
+    from assistant.models import catalogue
 
     app = Assistant(settings.replace(corpus_path=corpus), embedder=FakeEmbedder())
-    gguf = models.chat_model_path(app.chat_spec(), model_cache)
+    gguf = catalogue.chat_model_path(app.chat_spec(), model_cache)
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", "4096", "--model_alias", "qwen-0.5b"]  # fmt: skip

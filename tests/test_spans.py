@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.spans import candidate_spans
+from assistant.answer.spans import candidate_spans
 
 
 def texts(question, sentence):

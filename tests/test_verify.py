@@ -3,9 +3,9 @@
 Recorded answers, no model: the hard cases are real wrong answers of the 0.5B model.
 """
 
-from assistant.cite import resolve_citations
+from assistant.check.cite import resolve_citations
+from assistant.check.verify import UNSUPPORTED_NOTE, check_answer, split_sentences
 from assistant.records import Answer, Chunk, Evidence, Hit
-from assistant.verify import UNSUPPORTED_NOTE, check_answer, split_sentences
 from tests.fakes import FakeEmbedder
 
 SENTENCES = [  # (article, title, date, sentence)

@@ -17,9 +17,9 @@ import urllib.request
 import httpx
 import pytest
 
-from assistant import web
 from assistant.errors import ConfigError, ModelError
 from assistant.pipeline import Assistant
+from assistant.ui import web
 from tests.fakes import FakeEmbedder, ScriptedGenerator, citing, free_port
 
 # --- respond(): the chat's stream ---------------------------------------------------------------
@@ -78,9 +78,9 @@ def test_respond_says_how_many_answers_are_ahead_while_the_model_is_busy(app, ge
 
 
 def test_before_the_first_answer_the_page_says_the_model_is_loading(app, settings, monkeypatch):
-    from assistant import models
+    from assistant.models import catalogue
 
-    monkeypatch.setattr(models, "chat_model_path", lambda spec, cache_dir, progress=None: 1 / 0)
+    monkeypatch.setattr(catalogue, "chat_model_path", lambda spec, cache_dir, progress=None: 1 / 0)
     cold = Assistant(app.settings, embedder=FakeEmbedder())
     states = web.respond(cold, "What did Lavrov propose?", [])
     assert next(states)[0][-1]["content"] == web.LOADING == "⏳ Loading the model (first question only)…"
@@ -318,7 +318,7 @@ def test_a_malformed_history_sent_to_the_api_gets_one_line_back_and_logs_nothing
 def test_an_address_this_machine_lacks_or_a_busy_port_is_said_in_one_line_before_anything_else(app, monkeypatch):
     from click.testing import CliRunner
 
-    from assistant import cli
+    from assistant.ui import cli
 
     monkeypatch.setattr(cli, "assistant_from", lambda ctx: app)
     port = free_port()
@@ -368,7 +368,7 @@ def test_serve_from_the_command_line_warns_beyond_loopback_and_never_shares(app,
     import gradio as gr
     from click.testing import CliRunner
 
-    from assistant import cli
+    from assistant.ui import cli
 
     launched, port = [], free_port()
     monkeypatch.setattr(cli, "assistant_from", lambda ctx: app)

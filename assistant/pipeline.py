@@ -30,7 +30,7 @@ from .ingest.index import Index
 from .ingest.sync import IngestReport, Progress
 from .models import catalogue
 from .models.loaded import Models
-from .records import Answer, Chunk, Evidence, Hit
+from .records import Answer, Chunk, Evidence, Hit, Outcome
 from .text.dates import DatesMeant, dates_meant, names_dates
 from .text.words import yes_no
 
@@ -167,109 +167,116 @@ class Assistant:
         s = self.settings
         question = check_question(question)
         self._require_articles()
-        answer = Answer(question=question, standalone_question=question)
         self.embedder  # load models before the clock starts: timings measure answering, not loading
-        started = time.perf_counter()
+        started, timings = time.perf_counter(), {}
+        standalone = question
         if history:
-            answer.standalone_question = self.standalone_question(question, history)
-            answer.timings["rewrite_s"] = time.perf_counter() - started
-        asked = answer.standalone_question = question_core(answer.standalone_question)
+            standalone = self.standalone_question(question, history)
+            timings["rewrite_s"] = time.perf_counter() - started
+        asked = searched = question_core(standalone)
         meant, warning = self.dates_meant(asked, filters)
-        answer.dates, searched = meant.describe() if meant else warning, asked
         if meant:  # the dates are a preference now: in the evidence their words would be matched as words
-            asked = answer.standalone_question = meant.strip(asked)
+            asked = meant.strip(asked)
+        # what was asked and found, for the Answer (built once, at the end)
+        found = {"question": question, "standalone_question": asked, "timings": timings,
+                 "dates": meant.describe() if meant else warning}  # fmt: skip
         if asks_across(searched):
-            yield from self._across(answer, filters, meant, started)
+            yield from self._across(found, filters, meant, started)
             return
         vector = self.embedder.embed([searched])[0]  # searched whole: "in May 2015" is part of what it is like
-        answer.hits = self.retrieve(searched, filters, vector=vector)
-        prefer = self._preferred(answer, searched, filters, meant, vector) if meant and answer.hits else None
-        answer.evidence = self.evidence(asked, answer.hits, prefer) if answer.hits else []
-        answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings.get("rewrite_s", 0.0)
-        yield answer.evidence
+        hits, prefer = self.retrieve(searched, filters, vector=vector), None
+        if meant and hits:
+            prefer, extra, newest = self._preferred(asked, searched, filters, meant, vector)
+            known = {h.chunk.id for h in hits}
+            hits = hits + [h for h in extra if h.chunk.id not in known]
+            if newest:
+                found["dates"] = f"the newest article that bears on the question: {newest}"
+        evidence = self.evidence(asked, hits, prefer) if hits else []
+        found |= {"hits": hits, "evidence": evidence}
+        timings["evidence_s"] = time.perf_counter() - started - timings.get("rewrite_s", 0.0)
+        yield evidence
         not_found = prompts.not_found_sentence(s.prompts_dir)
-        if not answer.evidence or max(h.similarity for h in answer.hits) < s.min_score:
-            answer.text, answer.abstained = not_found, True
-            answer.timings["total_s"] = time.perf_counter() - started
-            yield answer
+        if not evidence or max(h.similarity for h in hits) < s.min_score:
+            timings["total_s"] = time.perf_counter() - started
+            yield Answer.of(Outcome(not_found, abstained=True), **found)
             return
         if not yes_no(asked):
-            yield from self._extract(answer, asked, not_found, started)
+            yield from self._extract(found, asked, not_found, started)
             return
 
         pieces: list[str] = []  # a yes/no question is answered in the model's words, and checked
-        for piece in self._write(asked, answer.evidence, not_found):
+        for piece in self._write(asked, evidence, not_found):
             if not pieces:
-                answer.timings["first_token_s"] = time.perf_counter() - started
+                timings["first_token_s"] = time.perf_counter() - started
             pieces.append(piece)
             yield piece
         generated = time.perf_counter()
-        answer.timings["generation_s"] = generated - started
+        timings["generation_s"] = generated - started
 
-        def ask_again(evidence: list[Evidence]) -> str:
+        def ask_again(items: list[Evidence]) -> str:
             again = time.perf_counter()
-            reply = "".join(self._write(asked, evidence, not_found)).strip()
-            answer.timings["second_look_s"] = time.perf_counter() - again
+            reply = "".join(self._write(asked, items, not_found)).strip()
+            timings["second_look_s"] = time.perf_counter() - again
             return reply
 
-        settle(answer, "".join(pieces).strip(), not_found, self.embedder, s.support_threshold, ask_again)
-        answer.timings["check_s"] = time.perf_counter() - generated - answer.timings.get("second_look_s", 0.0)
-        answer.timings["total_s"] = time.perf_counter() - started
-        yield answer
+        reply = "".join(pieces).strip()
+        outcome = settle(reply, evidence, asked, not_found, self.embedder, s.support_threshold, ask_again)
+        timings["check_s"] = time.perf_counter() - generated - timings.get("second_look_s", 0.0)
+        timings["total_s"] = time.perf_counter() - started
+        yield Answer.of(outcome, **found)
 
-    def _extract(self, answer: Answer, asked: str, not_found: str, started: float) -> Iterator[str | Answer]:
+    def _extract(self, found: dict, asked: str, not_found: str, started: float) -> Iterator[str | Answer]:
         """The answer copied from the evidence: the model reads the best sentences (reading.py), the calibrated
         signals decide whether one answers (calibration.py), settle.py makes the answer of it."""
-        readings = read(self.generator, self.settings.prompts_dir, asked, answer.evidence, self.settings.reads)
-        best_score = max(e.score for e in answer.evidence)
-        readings, chosen = decide(readings, best_score, max(h.similarity for h in answer.hits))
-        settle_reading(answer, readings, chosen, not_found)
-        answer.timings["first_token_s"] = answer.timings["generation_s"] = time.perf_counter() - started
-        yield answer.text
-        answer.timings["total_s"] = time.perf_counter() - started
-        yield answer
+        evidence, hits, timings = found["evidence"], found["hits"], found["timings"]
+        readings = read(self.generator, self.settings.prompts_dir, asked, evidence, self.settings.reads)
+        readings, chosen = decide(readings, max(e.score for e in evidence), max(h.similarity for h in hits))
+        outcome = settle_reading(readings, chosen, not_found)
+        timings["first_token_s"] = timings["generation_s"] = time.perf_counter() - started
+        yield outcome.text
+        timings["total_s"] = time.perf_counter() - started
+        yield Answer.of(outcome, **found)
 
     def _require_articles(self) -> None:
         if self.index.store.count() == 0:
             raise StoreError("the index is empty; add articles with: assistant ingest [FOLDER]")
 
     def _across(
-        self, answer: Answer, filters: Filters, meant: DatesMeant, started: float
+        self, found: dict, filters: Filters, meant: DatesMeant, started: float
     ) -> Iterator[list[Evidence] | str | Answer]:
         """A question across articles: one quoted line per article that bears on it, in date order (across.py)."""
-        lines = self.dated_story(answer.standalone_question, filters, meant, self.settings.min_score)
-        answer.hits = [e.hit for line in lines for e in line.evidence[:1]]
-        answer.timings["evidence_s"] = time.perf_counter() - started
-        yield [e for line in lines for e in line.evidence]
+        lines = self.dated_story(found["standalone_question"], filters, meant, self.settings.min_score)
+        evidence = [e for line in lines for e in line.evidence]
+        found |= {"hits": [e.hit for line in lines for e in line.evidence[:1]]}
+        found["timings"]["evidence_s"] = time.perf_counter() - started
+        yield evidence
         if lines:
-            lines_answer(answer, lines)
-            yield answer.text
+            outcome = lines_answer(lines)
+            found |= {"evidence": evidence, "lines": lines}
+            yield outcome.text
         else:
-            answer.text, answer.abstained = prompts.not_found_sentence(self.settings.prompts_dir), True
-        answer.timings["total_s"] = time.perf_counter() - started
-        yield answer
+            outcome = Outcome(prompts.not_found_sentence(self.settings.prompts_dir), abstained=True)
+        found["timings"]["total_s"] = time.perf_counter() - started
+        yield Answer.of(outcome, **found)
 
     def _preferred(
-        self, answer: Answer, searched: str, filters: Filters, meant: DatesMeant, vector
-    ) -> Callable[[Chunk], bool]:
+        self, asked: str, searched: str, filters: Filters, meant: DatesMeant, vector
+    ) -> tuple[Callable[[Chunk], bool], list[Hit], str]:
         """Which articles the dates a question means prefer: those of its months, or the newest article that bears
-        on it ("the latest"). Their passages join the hits (a filter would hide every other date: the only article
-        that answers may be one of them); their sentences weigh more as evidence (evidence.py)."""
+        on it ("the latest"), with their passages, which join the hits (a filter would hide every other date: the
+        only article that answers may be one of them), and the newest article's label when that is the preference.
+        Their sentences weigh more as evidence (evidence.py)."""
         if meant.latest:
-            lines = [line for line in self.story(answer.standalone_question, filters) if line.chunk.date]
+            lines = [line for line in self.story(asked, filters) if line.chunk.date]
             if not lines:
-                return lambda chunk: False
+                return (lambda chunk: False), [], ""
             newest = lines[-1]
-            answer.dates = f"the newest article that bears on the question: {newest.label}"
-            extra = [newest.evidence[0].hit]
-            preferred = {newest.chunk.article_id}
+            extra, preferred, label = [newest.evidence[0].hit], {newest.chunk.article_id}, newest.label
         else:
             dated = replace(filters, date_from=meant.date_from, date_to=meant.date_to)
             extra = self.retrieve(searched, dated, top_k=self.settings.per_article, vector=vector)
-            preferred = {h.chunk.article_id for h in extra}
-        known = {h.chunk.id for h in answer.hits}
-        answer.hits += [h for h in extra if h.chunk.id not in known]
-        return lambda chunk: chunk.article_id in preferred
+            preferred, label = {h.chunk.article_id for h in extra}, ""
+        return (lambda chunk: chunk.article_id in preferred), extra, label
 
     def _write(self, question: str, evidence: list[Evidence], not_found: str) -> Iterator[str]:
         """The model's answer from these evidence sentences, piece by piece, under the answer grammar."""

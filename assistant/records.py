@@ -2,13 +2,15 @@
 
 Article (one file read) -> Chunk (a passage of it) -> Hit (a chunk found for a
 question, with its score) -> Evidence (a sentence of a hit's article chosen for
-the question) -> Answer (the model's text, its citations, timings).
-No behaviour lives here beyond small conveniences.
+the question) -> Outcome (what the answer says and what backs it: made by settle.py,
+across.py and the check, each returning a new one) -> Answer (the outcome with the
+question, what was retrieved, the dates meant and the timings: built once, by
+pipeline.py). No behaviour lives here beyond small conveniences.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,23 @@ class Citation:
     answer: str = ""  # the words of the sentence given as the answer (a span answer), to mark in the card
 
 
-@dataclass
+@dataclass(frozen=True)
+class Outcome:
+    """What the answer to a question says and what backs it."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    sentences: list = field(default_factory=list)  # verify.Sentence per sentence, after the citation check
+    warnings: list[str] = field(default_factory=list)
+    abstained: bool = False
+    quoted: bool = False  # the answer is an evidence sentence quoted, not the model's words
+    draft: str = ""  # the model's own words, when the check withheld them
+    second_look: str = ""  # the model's reply when asked again with only the best evidence (settle.py)
+    invalid_markers: list[int] = field(default_factory=list)
+    readings: list = field(default_factory=list)  # reading.Reading per evidence sentence the model read
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str = ""
@@ -117,6 +135,11 @@ class Answer:
     lines: list = field(default_factory=list)  # across.ArticleLine per article, for a question across articles
     dates: str = ""  # the dates the question means, as searched ("2015-05-01 to 2015-05-31 ("in May")")
     readings: list = field(default_factory=list)  # reading.Reading per evidence sentence the model read
+
+    @classmethod
+    def of(cls, outcome: Outcome, **asked) -> Answer:
+        """The answer of an outcome, with what was asked and found (question, hits, evidence, dates, timings...)."""
+        return cls(**{f.name: getattr(outcome, f.name) for f in fields(outcome)}, **asked)
 
     def to_json(self) -> dict:
         return {

@@ -73,11 +73,11 @@ def test_the_panel_says_what_was_searched_for_a_follow_up():
 
 
 def test_the_answer_lists_what_it_could_not_support_and_why():
-    answer = Answer("q?", "Palmyra fell in 2016 [2: unsupported]. Lavrov spoke [1].", citations=[cite(1)])
-    answer.sentences = [
+    sentences = [
         Sentence("Palmyra fell in 2016.", (2,), 0.0, (), "unsupported", "not stated in [2]: 2016"),
         Sentence("Lavrov spoke.", (1,), 0.9, (1,)),
     ]
+    answer = Answer("q?", "Palmyra fell in 2016 [2: unsupported]. Lavrov spoke [1].", [cite(1)], sentences=sentences)
     text = cards.answer_text(answer, 3)
     assert text.startswith("Palmyra fell in 2016 [[2: unsupported]](#src-3-2). Lavrov spoke [[1]](#src-3-1).")
     assert text.endswith("⚠ Not supported: “Palmyra fell in 2016.” (not stated in [2]: 2016)")

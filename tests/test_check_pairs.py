@@ -14,7 +14,7 @@ from pathlib import Path
 
 from assistant.check.cite import resolve_citations
 from assistant.check.verify import check_answer
-from assistant.records import Answer, Chunk, Evidence, Hit
+from assistant.records import Chunk, Evidence, Hit, Outcome
 from tests.fakes import FakeEmbedder
 
 PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "check_pairs.jsonl").open(encoding="utf-8")]
@@ -24,10 +24,9 @@ def verdict(pair: dict) -> bool:
     text = pair["evidence"]
     chunk = Chunk("a:0", "a", 0, text, 0, len(text), "a.txt", pair["title"], pair["date"])
     evidence = [Evidence(1, Hit(chunk, 0.9), text, 0, len(text))]
-    answer = Answer(question=pair["question"], standalone_question=pair["question"])
-    answer.text, answer.citations, _ = resolve_citations(pair["claim"].rstrip(".") + " [1].", evidence)
-    check_answer(answer, evidence, FakeEmbedder())
-    return all(not s.flag for s in answer.sentences) and bool(answer.citations) and answer.citations[0].supported
+    text, citations, _ = resolve_citations(pair["claim"].rstrip(".") + " [1].", evidence)
+    checked = check_answer(Outcome(text, citations), evidence, pair["question"], FakeEmbedder())
+    return all(not s.flag for s in checked.sentences) and bool(checked.citations) and checked.citations[0].supported
 
 
 def test_the_labelled_pairs_are_many_and_half_are_hard_negatives():

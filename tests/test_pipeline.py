@@ -227,7 +227,7 @@ def test_a_quote_takes_the_next_sentence_when_it_goes_on_about_it():
     first, second = text.split(" He named")[0], "He named" + text.split(" He named")[1]
     evidence = [Evidence(1, Hit(chunk, 0.9), first, 0, len(first), 1.0, True, quotable=True),
                 Evidence(2, Hit(chunk, 0.9), second, len(first) + 1, len(text), 0.3, False)]  # fmt: skip
-    answer = Answer("What did Lavrov propose?", standalone_question="What did Lavrov propose?", evidence=evidence)
-    settle(answer, "Lavrov proposed a single front [1].", NOT_FOUND, FakeEmbedder(), 0.45, lambda items: NOT_FOUND)
+    reply, question = "Lavrov proposed a single front [1].", "What did Lavrov propose?"
+    answer = settle(reply, evidence, question, NOT_FOUND, FakeEmbedder(), 0.45, lambda items: NOT_FOUND)
     assert answer.quoted and answer.text.startswith('The articles say: "The Russia-proposed coalition')
     assert '"He named the Syrian and Iraqi armies' in answer.text and [c.n for c in answer.citations] == [1, 2]

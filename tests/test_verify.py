@@ -5,7 +5,7 @@ Recorded answers, no model: the hard cases are real wrong answers of the 0.5B mo
 
 from assistant.check.cite import resolve_citations
 from assistant.check.verify import UNSUPPORTED_NOTE, check_answer, split_sentences
-from assistant.records import Answer, Chunk, Evidence, Hit
+from assistant.records import Chunk, Evidence, Hit, Outcome
 from tests.fakes import FakeEmbedder
 
 SENTENCES = [  # (article, title, date, sentence)
@@ -32,10 +32,9 @@ def evidence() -> list[Evidence]:
     return items
 
 
-def checked(raw: str, question: str = "q?") -> Answer:
-    answer = Answer(question=question, standalone_question=question)
-    answer.text, answer.citations, _ = resolve_citations(raw, evidence())
-    return check_answer(answer, evidence(), FakeEmbedder(), threshold=0.45)
+def checked(raw: str, question: str = "q?") -> Outcome:
+    text, citations, _ = resolve_citations(raw, evidence())
+    return check_answer(Outcome(text, citations), evidence(), question, FakeEmbedder(), threshold=0.45)
 
 
 def test_a_sentence_its_evidence_states_is_supported_and_quoted():
@@ -139,11 +138,10 @@ def contest(*texts: str) -> list[Evidence]:
     return items
 
 
-def checked_against(claim: str, question: str, *texts: str) -> Answer:
+def checked_against(claim: str, question: str, *texts: str) -> Outcome:
     items = contest(*texts)
-    answer = Answer(question=question, standalone_question=question)
-    answer.text, answer.citations, _ = resolve_citations(claim, items)
-    return check_answer(answer, items, FakeEmbedder())
+    text, citations, _ = resolve_citations(claim, items)
+    return check_answer(Outcome(text, citations), items, question, FakeEmbedder())
 
 
 def test_a_winner_another_sentence_shows_losing_the_same_final_is_flagged():

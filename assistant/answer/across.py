@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..check.relations import CUE_REACH
-from ..records import Answer, Chunk, Citation, Evidence, Hit
+from ..records import Chunk, Citation, Evidence, Hit, Outcome
 from ..text.dates import OPEN, RANGE
 from ..text.facts import date_facts, vocabulary
 from ..text.words import STOPWORDS, WORD, stem, words
@@ -231,14 +231,10 @@ def quoted(text: str) -> str:
     return text if text[:1] in "\"“‘'" else f"“{text}”"
 
 
-def lines_answer(answer: Answer, lines: list[ArticleLine]) -> Answer:
+def lines_answer(lines: list[ArticleLine]) -> Outcome:
     """The answer to a question across articles: one cited line per article, then where they differ."""
-    answer.evidence = [e for line in lines for e in line.evidence]
-    answer.lines = lines
     text = [f"{line.label}: " + " ".join(f"{quoted(e.text)} [{e.n}]" for e in line.evidence) for line in lines]
     if differ := disagreement(lines):
         text.append(differ)
-    answer.text = "\n".join(text)
-    answer.citations = [Citation(e.n, e.hit, True, 1.0, e.text, "quote", e) for e in answer.evidence]
-    answer.quoted, answer.abstained = True, False
-    return answer
+    cited = [e for line in lines for e in line.evidence]
+    return Outcome("\n".join(text), [Citation(e.n, e.hit, True, 1.0, e.text, "quote", e) for e in cited], quoted=True)

@@ -24,76 +24,75 @@ from dataclasses import replace
 
 from ..check.cite import MARKER, is_abstention, marker_numbers, resolve_citations
 from ..check.verify import Sentence, check_answer, evidence_is_about, named_facts, quote_answer, undated
-from ..records import Answer, Citation, Evidence
+from ..records import Citation, Evidence, Outcome
 from ..text.facts import vocabulary
 from .reading import Reading
 
 
-def settle_reading(answer: Answer, readings: list[Reading], chosen: Reading | None, not_found: str) -> Answer:
+def settle_reading(readings: list[Reading], chosen: Reading | None, not_found: str) -> Outcome:
     """The reader's answer from the model's readings (reading.py) and the one calibration.py chose: its span
     (a name, date, amount or count the question asks for) or, for a question of no kind, its sentence quoted,
     citing the sentence it comes from; or the not-found sentence, keeping the best reading as the draft."""
-    answer.readings = readings
     if chosen is None:
         best = max(readings, key=lambda r: r.probability, default=None)
-        _not_found(answer, not_found)
-        answer.draft = f"{best.answer} [{best.evidence.n}]" if best else ""
-        return answer
+        return replace(_not_found(not_found), draft=f"{best.answer} [{best.evidence.n}]" if best else "",
+                       readings=readings)  # fmt: skip
     e = chosen.evidence
     said = chosen.answer if chosen.typed else f"“{e.text}”"
-    answer.text = f"{said} [{e.n}]"
-    answer.citations = [Citation(e.n, e.hit, True, chosen.probability, e.text, "model", e, chosen.answer)]
-    answer.sentences = [Sentence(said, (e.n,), chosen.probability, (e.n,))]
-    answer.quoted, answer.abstained = not chosen.typed, False
-    return answer
+    citation = Citation(e.n, e.hit, True, chosen.probability, e.text, "model", e, chosen.answer)
+    sentence = Sentence(said, (e.n,), chosen.probability, (e.n,))
+    return Outcome(f"{said} [{e.n}]", [citation], [sentence], quoted=not chosen.typed, readings=readings)
 
 
 def settle(
-    answer: Answer,
     reply: str,
+    evidence: list[Evidence],
+    question: str,
     not_found: str,
     embedder,
     threshold: float,
     ask_again: Callable[[list[Evidence]], str] | None = None,
-) -> Answer:
-    """Fill answer.text, citations, sentences and warnings from the model's reply (see the module doc)."""
-    if _holds_up(answer, reply, not_found, embedder, threshold):
-        return answer
-    first = reply
-    best = best_evidence(answer.evidence, answer.standalone_question)
+) -> Outcome:
+    """The reader's answer from the model's reply to the question over this evidence (see the module doc)."""
+    first = _checked(reply, evidence, question, not_found, embedder, threshold)
+    if _supported(first):
+        return first
+    markers, again = first.invalid_markers if first else [], ""  # a withheld reply's stray markers still count
+    best = best_evidence(evidence, question)
     worth_it = not is_abstention(reply, not_found) or any(e.quotable for e in best)
     if ask_again and best and worth_it:
         again = renumber(ask_again([replace(e, n=i) for i, e in enumerate(best, 1)]), best)
-        answer.second_look = again
-        if _holds_up(answer, again, not_found, embedder, threshold):
-            answer.draft = first
-            return answer
-    answer.draft = first  # withheld: what the model wrote, for the record
-    if not first or is_abstention(first, not_found):
-        return _not_found(answer, not_found)
-    named = named_facts(first, answer.standalone_question)
+        second = _checked(again, evidence, question, not_found, embedder, threshold)
+        if _supported(second):
+            return replace(second, draft=reply, second_look=again)
+        markers = second.invalid_markers if second else markers
+    withheld = {"draft": reply, "second_look": again, "invalid_markers": markers}  # what the model wrote
+    if not reply or is_abstention(reply, not_found):
+        return replace(_not_found(not_found), **withheld)
+    named = named_facts(reply, question)
     quotable = [
         e
-        for e in answer.evidence
-        if e.quotable
-        and named <= vocabulary(undated(e.text))
-        and evidence_is_about(answer.standalone_question, answer.evidence, e.n)
+        for e in evidence
+        if e.quotable and named <= vocabulary(undated(e.text)) and evidence_is_about(question, evidence, e.n)
     ]
     if quotable:
         best = max(quotable, key=lambda e: e.score)
-        after = [e for e in answer.evidence if e.n == best.n + 1 and goes_on(best, e)]
-        return quote_answer(answer, [best, *after])
-    return _not_found(answer, not_found)
+        after = [e for e in evidence if e.n == best.n + 1 and goes_on(best, e)]
+        return replace(quote_answer([best, *after]), **withheld)
+    return replace(_not_found(not_found), **withheld)
 
 
-def _holds_up(answer: Answer, reply: str, not_found: str, embedder, threshold: float) -> bool:
-    """Check a reply into the answer; True when some sentence of it is supported by the evidence."""
+def _checked(reply: str, evidence: list[Evidence], question: str, not_found: str, embedder, threshold: float):
+    """The reply with its citations resolved and checked (verify.py); None when it says "not found"."""
     if not reply or is_abstention(reply, not_found):
-        return False
-    answer.text, answer.citations, answer.invalid_markers = resolve_citations(reply, answer.evidence)
-    answer.warnings = []
-    check_answer(answer, answer.evidence, embedder, threshold)
-    return any(sentence.attached for sentence in answer.sentences)
+        return None
+    text, citations, invalid = resolve_citations(reply, evidence)
+    return check_answer(Outcome(text, citations, invalid_markers=invalid), evidence, question, embedder, threshold)
+
+
+def _supported(checked: Outcome | None) -> bool:
+    """Some sentence of the checked reply is supported by the evidence."""
+    return checked is not None and any(sentence.attached for sentence in checked.sentences)
 
 
 GOES_ON = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|That|Those)\b")
@@ -132,6 +131,5 @@ def renumber(reply: str, items: list[Evidence]) -> str:
     return MARKER.sub(back, reply)
 
 
-def _not_found(answer: Answer, not_found: str) -> Answer:
-    answer.text, answer.abstained, answer.citations, answer.sentences, answer.warnings = not_found, True, [], [], []
-    return answer
+def _not_found(not_found: str) -> Outcome:
+    return Outcome(not_found, abstained=True)

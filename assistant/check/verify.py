@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..records import Answer, Citation, Evidence
+from ..records import Citation, Evidence, Outcome
 from ..text.facts import KIND_WORDS, Facts, date_facts, facts, synonyms, vocabulary
 from ..text.kinds import answer_kind, answer_strength
 from ..text.sentences import sentence_spans
@@ -209,12 +209,14 @@ def _shown(items: list[str]) -> str:
     return ", ".join(x.replace("month:", "month ") for x in items[:3])
 
 
-def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: float = 0.45) -> Answer:
-    """Judge every sentence of answer.text against the evidence it cites; fill citations and flags."""
-    sentences = split_sentences(answer.text)
+def check_answer(
+    outcome: Outcome, evidence: list[Evidence], question: str, embedder, threshold: float = 0.45
+) -> Outcome:
+    """Judge every sentence of outcome.text against the evidence it cites: the outcome with its sentences
+    checked, their citations and flags, and its text marked."""
+    sentences = split_sentences(outcome.text)
     if not sentences or not evidence:
-        return answer
-    question = answer.standalone_question or answer.question
+        return outcome
     vectors = embedder.embed([s.text for s in sentences] + [e.text for e in evidence])
     claim_vecs, item_vecs = vectors[: len(sentences)], vectors[len(sentences) :]
 
@@ -225,7 +227,7 @@ def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: 
             return v  # names and numbers that check out say more than a low similarity
         return Verdict(v.score, f"[{n}] barely relates to this")
 
-    by_n = {c.n: c for c in answer.citations}
+    by_n = {c.n: c for c in outcome.citations}
     results: dict[int, float] = {}
     checked: list[Sentence] = []
     for k, sent in enumerate(sentences):
@@ -262,23 +264,19 @@ def check_answer(answer: Answer, evidence: list[Evidence], embedder, threshold: 
     for n, c in sorted(by_n.items(), key=lambda kv: _first_use(kv[0], checked)):
         if _first_use(n, checked) < len(checked):
             citations.append(replace(c, support=results.get(n), supported=n in supported))
-    answer.citations = citations
-    answer.sentences = checked
-    answer.text = render(checked)
     flagged = sum(1 for s in checked if s.flag)
-    if flagged and flagged * 2 >= sum(1 for s in checked if s.cited or s.flag or s.attached):
-        answer.warnings.insert(0, UNSUPPORTED_NOTE)
-    return answer
+    mostly_flagged = flagged and flagged * 2 >= sum(1 for s in checked if s.cited or s.flag or s.attached)
+    warnings = [UNSUPPORTED_NOTE] * bool(mostly_flagged) + outcome.warnings
+    return replace(outcome, text=render(checked), citations=citations, sentences=checked, warnings=warnings)
 
 
-def quote_answer(answer: Answer, items: list[Evidence]) -> Answer:
-    """Answer with evidence sentences quoted and cited (one, and the next when it goes on about it): supported
-    by construction."""
-    answer.text = "The articles say: " + " ".join(f'"{e.text}" [{e.n}]' for e in items)
-    answer.citations = [Citation(e.n, e.hit, True, 1.0, e.text, "checker", e) for e in items]
-    answer.sentences = [Sentence(answer.text, (), 1.0, tuple(e.n for e in items))]
-    answer.warnings, answer.quoted, answer.abstained = [QUOTE_NOTE], True, False
-    return answer
+def quote_answer(items: list[Evidence]) -> Outcome:
+    """Evidence sentences quoted and cited (one, and the next when it goes on about it): supported by
+    construction."""
+    text = "The articles say: " + " ".join(f'"{e.text}" [{e.n}]' for e in items)
+    citations = [Citation(e.n, e.hit, True, 1.0, e.text, "checker", e) for e in items]
+    sentences = [Sentence(text, (), 1.0, tuple(e.n for e in items))]
+    return Outcome(text, citations, sentences, [QUOTE_NOTE], quoted=True)
 
 
 def _first_use(n: int, sentences: list[Sentence]) -> int:

@@ -11,6 +11,11 @@ pipeline.py). No behaviour lives here beyond small conveniences.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # records of the answer layer, named here for their types only
+    from .answer.across import ArticleLine
+    from .answer.reading import Reading
 
 
 @dataclass(frozen=True)
@@ -101,19 +106,31 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A sentence of an answer, as the citation check judged it (check/verify.py)."""
+
+    text: str  # without markers
+    cited: tuple[int, ...]  # evidence numbers the model gave
+    support: float = 0.0  # best support among the items finally attached
+    attached: tuple[int, ...] = ()  # evidence numbers after checking (model's supported ones + checker's)
+    flag: str = ""  # "", "unsupported" or "uncited"
+    reason: str = ""  # why it is flagged, for the reader: "not stated in [2]: 2019"
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What the answer to a question says and what backs it."""
 
     text: str
     citations: list[Citation] = field(default_factory=list)
-    sentences: list = field(default_factory=list)  # verify.Sentence per sentence, after the citation check
+    sentences: list[Claim] = field(default_factory=list)  # per sentence, after the citation check
     warnings: list[str] = field(default_factory=list)
     abstained: bool = False
     quoted: bool = False  # the answer is an evidence sentence quoted, not the model's words
     draft: str = ""  # the model's own words, when the check withheld them
     second_look: str = ""  # the model's reply when asked again with only the best evidence (settle.py)
     invalid_markers: list[int] = field(default_factory=list)
-    readings: list = field(default_factory=list)  # reading.Reading per evidence sentence the model read
+    readings: list[Reading] = field(default_factory=list)  # per evidence sentence the model read
 
 
 @dataclass(frozen=True)
@@ -127,14 +144,14 @@ class Answer:
     abstained: bool = False
     invalid_markers: list[int] = field(default_factory=list)
     standalone_question: str = ""  # the question as rewritten for retrieval
-    sentences: list = field(default_factory=list)  # verify.Sentence per sentence, after the citation check
+    sentences: list[Claim] = field(default_factory=list)  # per sentence, after the citation check
     warnings: list[str] = field(default_factory=list)
     draft: str = ""  # the model's own words, when the check withheld them
     quoted: bool = False  # the answer is an evidence sentence quoted, not the model's words
     second_look: str = ""  # the model's reply when asked again with only the best evidence (settle.py)
-    lines: list = field(default_factory=list)  # across.ArticleLine per article, for a question across articles
+    lines: list[ArticleLine] = field(default_factory=list)  # per article, for a question across articles
     dates: str = ""  # the dates the question means, as searched ("2015-05-01 to 2015-05-31 ("in May")")
-    readings: list = field(default_factory=list)  # reading.Reading per evidence sentence the model read
+    readings: list[Reading] = field(default_factory=list)  # per evidence sentence the model read
 
     @classmethod
     def of(cls, outcome: Outcome, **asked) -> Answer:

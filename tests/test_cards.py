@@ -1,7 +1,6 @@
 """The page's HTML for answers and evidence (cards.py): pure functions, everything escaped."""
 
-from assistant.check.verify import Sentence
-from assistant.records import Answer, Chunk, Citation, Evidence, Hit
+from assistant.records import Answer, Chunk, Citation, Claim, Evidence, Hit
 from assistant.ui import cards
 from tests.fakes import NOT_FOUND
 
@@ -74,8 +73,8 @@ def test_the_panel_says_what_was_searched_for_a_follow_up():
 
 def test_the_answer_lists_what_it_could_not_support_and_why():
     sentences = [
-        Sentence("Palmyra fell in 2016.", (2,), 0.0, (), "unsupported", "not stated in [2]: 2016"),
-        Sentence("Lavrov spoke.", (1,), 0.9, (1,)),
+        Claim("Palmyra fell in 2016.", (2,), 0.0, (), "unsupported", "not stated in [2]: 2016"),
+        Claim("Lavrov spoke.", (1,), 0.9, (1,)),
     ]
     answer = Answer("q?", "Palmyra fell in 2016 [2: unsupported]. Lavrov spoke [1].", [cite(1)], sentences=sentences)
     text = cards.answer_text(answer, 3)

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..check.cite import MARKER, is_abstention, marker_numbers, resolve_citations
-from ..check.verify import Sentence, check_answer, evidence_is_about, named_facts, quote_answer, undated
-from ..records import Citation, Evidence, Outcome
+from ..check.verify import check_answer, evidence_is_about, named_facts, quote_answer, undated
+from ..records import Citation, Claim, Evidence, Outcome
 from ..text.facts import vocabulary
 from .reading import Reading
 
@@ -40,7 +40,7 @@ def settle_reading(readings: list[Reading], chosen: Reading | None, not_found: s
     e = chosen.evidence
     said = chosen.answer if chosen.typed else f"“{e.text}”"
     citation = Citation(e.n, e.hit, True, chosen.probability, e.text, "model", e, chosen.answer)
-    sentence = Sentence(said, (e.n,), chosen.probability, (e.n,))
+    sentence = Claim(said, (e.n,), chosen.probability, (e.n,))
     return Outcome(f"{said} [{e.n}]", [citation], [sentence], quoted=not chosen.typed, readings=readings)
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..records import Citation, Evidence, Outcome
+from ..records import Citation, Claim, Evidence, Outcome
 from ..text.facts import KIND_WORDS, Facts, date_facts, facts, synonyms, vocabulary
 from ..text.kinds import answer_kind, answer_strength
 from ..text.sentences import sentence_spans
@@ -58,29 +58,19 @@ STAMP = re.compile(  # a snippet's date stamp: "Jun 16, 2023 ... " or "3 days ag
 
 
 @dataclass(frozen=True)
-class Sentence:
-    text: str  # without markers
-    cited: tuple[int, ...]  # evidence numbers the model gave
-    support: float = 0.0  # best support among the items finally attached
-    attached: tuple[int, ...] = ()  # evidence numbers after checking (model's supported ones + checker's)
-    flag: str = ""  # "", "unsupported" or "uncited"
-    reason: str = ""  # why it is flagged, for the reader: "not stated in [2]: 2019"
-
-
-@dataclass(frozen=True)
 class Verdict:
     score: float
     reason: str = ""  # empty when the item supports the claim
 
 
-def split_sentences(text: str) -> list[Sentence]:
+def split_sentences(text: str) -> list[Claim]:
     out = []
     for start, end in sentence_spans(text):
         raw = text[start:end]
         cited = tuple(dict.fromkeys(n for m in MARKER.finditer(raw) for n in marker_numbers(m.group(1))))
         plain = re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(MARKER.sub(" ", raw).split()))
         if plain:
-            out.append(Sentence(plain, cited))
+            out.append(Claim(plain, cited))
     return out
 
 
@@ -229,7 +219,7 @@ def check_answer(
 
     by_n = {c.n: c for c in outcome.citations}
     results: dict[int, float] = {}
-    checked: list[Sentence] = []
+    checked: list[Claim] = []
     for k, sent in enumerate(sentences):
         numbers = [n for n in sent.cited if 1 <= n <= len(evidence)]
         if not numbers and not states_facts(sent.text):
@@ -275,15 +265,15 @@ def quote_answer(items: list[Evidence]) -> Outcome:
     construction."""
     text = "The articles say: " + " ".join(f'"{e.text}" [{e.n}]' for e in items)
     citations = [Citation(e.n, e.hit, True, 1.0, e.text, "checker", e) for e in items]
-    sentences = [Sentence(text, (), 1.0, tuple(e.n for e in items))]
+    sentences = [Claim(text, (), 1.0, tuple(e.n for e in items))]
     return Outcome(text, citations, sentences, [QUOTE_NOTE], quoted=True)
 
 
-def _first_use(n: int, sentences: list[Sentence]) -> int:
+def _first_use(n: int, sentences: list[Claim]) -> int:
     return next((i for i, s in enumerate(sentences) if n in s.attached or n in s.cited), len(sentences))
 
 
-def render(sentences: list[Sentence]) -> str:
+def render(sentences: list[Claim]) -> str:
     """Sentences with their markers: supported [n], unsupported [n: unsupported], flagged uncited facts."""
     parts = []
     for s in sentences:

@@ -99,7 +99,8 @@ class Assistant:
             per_article=per_article or s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
             filters=check_filters(filters), candidates=s.candidates, reranker=self.reranker, vector=vector,
         )  # fmt: skip
-        if not hits and filters and not any(filters.admits(**a) for a in self.index.store.articles().values()):
+        stored = self.index.store.articles().values() if not hits and filters else None
+        if stored is not None and not any(filters.admits(a.outlet, a.root, a.source, a.date) for a in stored):
             raise InputError(f"no passage matches these filters ({filters}); widen or clear them")
         return hits
 

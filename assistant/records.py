@@ -34,6 +34,25 @@ class Article:
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """An article as the vector store holds it, from its chunks' metadata (store.articles())."""
+
+    root: str = ""
+    source: str = ""
+    path: str = ""  # "" for an article indexed by 0.1 (repair.migrate gives it one)
+    folder: str = ""
+    title: str = ""
+    date: str = ""
+    outlet: str = ""
+    url: str = ""
+    also: str = ""
+    chunker: str = ""
+    sha256: str = ""  # "" when its chunks come from two versions: damaged, so a re-run rewrites it
+    n_chunks: int = 0  # the chunks it was cut into
+    stored: int = 0  # the chunks the store holds of it
+
+
+@dataclass(frozen=True)
 class Chunk:
     id: str  # f"{article_id}:{index}"
     article_id: str

@@ -37,7 +37,7 @@ def status(run) -> dict:
 def indexed(settings: Settings) -> dict[str, str]:
     """path -> shown source of every article in the index."""
     index = Assistant(settings, embedder=FakeEmbedder()).index
-    return {a["path"]: a["source"] for a in index.store.articles().values()}
+    return {a.path: a.source for a in index.store.articles().values()}
 
 
 # --- 14.1: which folder is which ---------------------------------------------------------------------------

@@ -59,10 +59,10 @@ def test_an_article_is_stitched_back_from_its_overlapping_chunks(app, corpus):
     exact = 0
     for aid, stored in app.index.store.articles().items():
         article = app.index.article(aid)
-        source = (corpus / stored["source"]).read_text(encoding="utf-8").strip()
+        source = (corpus / stored.source).read_text(encoding="utf-8").strip()
         assert article["text"].split() == source.split()
         exact += article["text"] == source
-        assert stored["n_chunks"] > 1 and article["title"] == stored["title"]
+        assert stored.n_chunks > 1 and article["title"] == stored.title
     assert exact == 4
 
 

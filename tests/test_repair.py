@@ -34,7 +34,7 @@ def two_folders(tmp_path, run):
 def held(settings: Settings) -> tuple[list, list]:
     """(the sha256 of every article in Chroma, the id of every article in the lexical index), each sorted."""
     index = Assistant(settings, embedder=FakeEmbedder()).index
-    store = sorted(a["sha256"] for a in index.store.articles().values())
+    store = sorted(a.sha256 for a in index.store.articles().values())
     index.close()
     lexical = LexicalIndex(settings.store_path / "articles.bm25.sqlite")
     ids = sorted(lexical.counts())
@@ -155,6 +155,6 @@ def test_an_index_from_an_older_version_is_read_then_updated_without_re_embeddin
     assert "0 added, 0 updated, 2 unchanged, 0 removed" in out and "(0 chunks embedded" in out
     index = Assistant(settings, embedder=FakeEmbedder()).index
     paths = {str(a / "x.txt"), str(a / "y.txt"), str(b / "z.txt")}
-    assert {v["path"] for v in index.store.articles().values()} == paths
+    assert {v.path for v in index.store.articles().values()} == paths
     assert {c.path for c in index.lexical.chunks_of(list(index.lexical.counts()))} == paths
     assert problems(run) == []

@@ -78,8 +78,8 @@ def test_every_bad_file_has_a_reason_and_every_good_file_is_indexed(messy, setti
     )
     assert report.duplicates == [("dup_a.txt", "dup b.txt")]
     articles = app.index.store.articles()
-    twins = next(a for a in articles.values() if a["source"] == "dup b.txt")
-    assert twins["also"] == "dup_a.txt"  # both paths known
+    twins = next(a for a in articles.values() if a.source == "dup b.txt")
+    assert twins.also == "dup_a.txt"  # both paths known
 
 
 def test_text_is_decoded_and_html_reduced_to_the_article(messy, settings):

@@ -57,8 +57,8 @@ class Filters:
         c = hit.chunk
         return self.admits(outlet=c.outlet, root=c.root, source=c.source, date=c.date)
 
-    def admits(self, outlet: str = "", root: str = "", source: str = "", date: str = "", **_) -> bool:
-        """Whether an article with these details passes (an article's stored metadata can be passed as is)."""
+    def admits(self, outlet: str = "", root: str = "", source: str = "", date: str = "") -> bool:
+        """Whether an article with these details passes."""
         if self.outlet and self.outlet.lower() not in outlet.lower():
             return False
         if self.folder:

@@ -11,25 +11,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import AssistantError, InputError
+from ..records import StoredArticle
 from .stores import Stores
 from .sync import names_shown, rename
 from .walk import inside, resolve
 
 
-def ids_under(stored: dict, where: Path) -> list[str]:
+def ids_under(stored: dict[str, StoredArticle], where: Path) -> list[str]:
     """Ids of the stored articles whose file is this path or under it."""
-    return [aid for aid, a in stored.items() if a["path"] and inside(Path(a["path"]), where)]
+    return [aid for aid, a in stored.items() if a.path and inside(Path(a.path), where)]
 
 
-def per_folder(stored: dict, remembered: list[str]) -> list[dict]:
+def per_folder(stored: dict[str, StoredArticle], remembered: list[str]) -> list[dict]:
     """Per folder (or file given on its own): its path, how many articles it holds, whether it is gone.
     Articles under no remembered path (its record was lost with the lexical index) are listed under the
     folder they were read from; articles from 0.1, which have no path, are left to `repair.problems`."""
     roots = [Path(r) for r in remembered]
     count = dict.fromkeys(roots, 0)
     for a in stored.values():
-        if a["path"]:
-            home = next((r for r in roots if inside(Path(a["path"]), r)), None) or Path(a["folder"])
+        if a.path:
+            home = next((r for r in roots if inside(Path(a.path), r)), None) or Path(a.folder)
             count[home] = count.get(home, 0) + 1
     return [{"path": str(p), "articles": n, "gone": not p.exists()} for p, n in sorted(count.items())]
 
@@ -57,7 +58,7 @@ def forget(stores: Stores, given: Path) -> int:
     how many. Names shown that no longer collide lose their folder's name."""
     where, lexical, store = resolve(given), stores.open_lexical(), stores.store
     stored = store.articles()
-    ids = ids_under(stored, where) or [aid for aid, a in stored.items() if not a["path"] and a["root"] == str(given)]
+    ids = ids_under(stored, where) or [aid for aid, a in stored.items() if not a.path and a.root == str(given)]
     if not ids and not any(inside(Path(r), where) for r in lexical.roots):
         raise InputError(f"nothing in the index comes from {where}; `assistant status` lists the folders")
     lexical.delete_articles(ids)

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from ..errors import DamagedIndexError, InputError
-from ..records import Chunk
+from ..records import Chunk, StoredArticle
 from . import folders, repair
 from .chunk import stitch
 from .location import open_client
@@ -69,7 +69,9 @@ class Index(Stores):
         finally:
             self.announce()
 
-    def _ingest(self, roots: list[Path], stored: dict, embed: Embed, prune: bool, progress: Progress) -> IngestReport:
+    def _ingest(
+        self, roots: list[Path], stored: dict[str, StoredArticle], embed: Embed, prune: bool, progress: Progress
+    ) -> IngestReport:
         s = self.settings
         return ingest_folders(
             distinct_roots(r for r in roots if r.exists()), self.store, self.open_lexical(), embed, s.chunk_size,
@@ -123,7 +125,9 @@ class Index(Stores):
             "problems": repair.problems(stored, lexical, local=not s.chroma_url),
         }
 
-    def _mend(self, embed: Embed, progress: Progress, roots: list[Path]) -> tuple[list[str], list[Path], dict]:
+    def _mend(
+        self, embed: Embed, progress: Progress, roots: list[Path]
+    ) -> tuple[list[str], list[Path], dict[str, StoredArticle]]:
         """Repair what either store lost: (one note per repair, folders to read again, what the store holds)."""
         notes: list[str] = []
         again: list[Path] = []
@@ -137,7 +141,7 @@ class Index(Stores):
             notes.append(self.set_aside_store())
             again = self.remembered()  # what the lexical index has no copy of (articles from 0.1) is read again
             stored = self.store.articles()
-        if any(not a["path"] for a in stored.values()):
+        if any(not a.path for a in stored.values()):
             moved = repair.migrate(self.store, lexical, stored, [r for r in self.remembered() + roots if r.is_dir()])
             if moved:
                 notes.append(f"updated {moved} articles indexed by an older version (no re-embedding)")

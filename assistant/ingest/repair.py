@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from ..records import StoredArticle
 from .lexical import LexicalIndex
 from .store import ChromaStore
 from .sync import Embed, Progress, by_article, write_articles
@@ -36,7 +37,11 @@ def restored_lexical(refreshed: int) -> list[str]:
 
 
 def restore_store(
-    store: ChromaStore, lexical: LexicalIndex, stored: dict, embed: Embed, progress: Progress | None = None
+    store: ChromaStore,
+    lexical: LexicalIndex,
+    stored: dict[str, StoredArticle],
+    embed: Embed,
+    progress: Progress | None = None,
 ) -> int:
     """Write back, re-embedded, the articles only the lexical index holds; returns how many."""
     lost = [aid for aid in lexical.counts() if aid not in stored]
@@ -45,10 +50,10 @@ def restore_store(
     return len(articles)
 
 
-def restore_lexical(store: ChromaStore, lexical: LexicalIndex, stored: dict) -> tuple[int, int]:
+def restore_lexical(store: ChromaStore, lexical: LexicalIndex, stored: dict[str, StoredArticle]) -> tuple[int, int]:
     """Make the lexical index hold exactly the store's articles: (refreshed from the store, dropped)."""
     have = lexical.signatures()
-    stale = [aid for aid, a in stored.items() if have.get(aid) != (a["sha256"], a["stored"])]
+    stale = [aid for aid, a in stored.items() if have.get(aid) != (a.sha256, a.stored)]
     gone = [aid for aid in have if aid not in stored]
     lexical.delete_articles(gone)
     for i in range(0, len(stale), 200):
@@ -56,16 +61,16 @@ def restore_lexical(store: ChromaStore, lexical: LexicalIndex, stored: dict) -> 
     return len(stale), len(gone)
 
 
-def migrate(store: ChromaStore, lexical: LexicalIndex, stored: dict, folders: list[Path]) -> int:
+def migrate(store: ChromaStore, lexical: LexicalIndex, stored: dict[str, StoredArticle], folders: list[Path]) -> int:
     """Give the articles of a 0.1 index their paths (no re-embedding); returns how many were found."""
     moved = 0
     for aid, a in stored.items():
-        if a["path"]:
+        if a.path:
             continue
-        folder = next((f for f in folders if f.name == a["root"] and (f / a["source"]).is_file()), None)
+        folder = next((f for f in folders if f.name == a.root and (f / a.source).is_file()), None)
         if folder is None:
             continue  # not found: kept as it is, readable, removed by `assistant forget NAME`
-        path = folder / a["source"]
+        path = folder / a.source
         new = article_id(path)
         chunks = [dataclasses.replace(c, id=f"{new}:{c.index}", article_id=new, path=str(path), folder=str(folder))
                   for c in store.chunks(aid)]  # fmt: skip
@@ -76,7 +81,7 @@ def migrate(store: ChromaStore, lexical: LexicalIndex, stored: dict, folders: li
     return moved
 
 
-def problems(stored: dict, lexical: LexicalIndex, local: bool) -> list[str]:
+def problems(stored: dict[str, StoredArticle], lexical: LexicalIndex, local: bool) -> list[str]:
     """What is out of step between the two stores, one line each, with the command that mends it."""
     have = lexical.signatures()
     found = []
@@ -86,13 +91,13 @@ def problems(stored: dict, lexical: LexicalIndex, local: bool) -> list[str]:
             f"the vector index lacks {len(lacking)} of the articles the lexical index holds: "
             "`assistant ingest` restores them"
         )
-    stale = [aid for aid, a in stored.items() if a["path"] and have.get(aid) != (a["sha256"], a["stored"])]
+    stale = [aid for aid, a in stored.items() if a.path and have.get(aid) != (a.sha256, a.stored)]
     if stale:
         found.append(
             f"the lexical index lacks {len(stale)} of the vector index's articles: "
             "`assistant ingest` (or `--sync`) restores them"
         )
-    old = [aid for aid, a in stored.items() if not a["path"]]
+    old = [aid for aid, a in stored.items() if not a.path]
     if old:
         found.append(
             f"{len(old)} articles were indexed by an older version: `assistant ingest` updates them (no re-embedding)"

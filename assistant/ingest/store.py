@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -30,7 +30,7 @@ import httpx
 
 from ..config import env_name
 from ..errors import DamagedIndexError, StoreError
-from ..records import Chunk, Hit
+from ..records import Chunk, Hit, StoredArticle
 
 
 class Gate:
@@ -201,23 +201,23 @@ class ChromaStore:
             yield from got["metadatas"]
 
     @_store_call
-    def articles(self) -> dict[str, dict]:
-        """article_id -> {source, path, sha256, n_chunks, stored, title, date, ...} from chunk metadata."""
-        found: dict[str, dict] = {}
+    def articles(self) -> dict[str, StoredArticle]:
+        """article_id -> the article's details, from its chunks' metadata."""
+        first: dict[str, dict] = {}
+        held: Counter[str] = Counter()
         shas: dict[str, set] = defaultdict(set)
         for meta in self._all_metadata():
             aid = meta["article_id"]
-            entry = found.setdefault(
-                aid,
-                {k: meta.get(k, "") for k in ARTICLE_KEYS}
-                | {"sha256": meta.get("article_sha256", ""), "n_chunks": meta.get("n_chunks", 0), "stored": 0},
-            )
-            entry["stored"] += 1
+            first.setdefault(aid, meta)
+            held[aid] += 1
             shas[aid].add(meta.get("article_sha256", ""))
-        for aid, seen in shas.items():
-            if len(seen) > 1:  # chunks from two versions: treat as damaged so a re-run rewrites it
-                found[aid]["sha256"] = ""
-        return found
+        return {
+            aid: StoredArticle(
+                **{k: meta.get(k, "") for k in ARTICLE_KEYS}, n_chunks=meta.get("n_chunks", 0), stored=held[aid],
+                sha256=next(iter(shas[aid])) if len(shas[aid]) == 1 else "",  # two versions: damaged
+            )
+            for aid, meta in first.items()
+        }  # fmt: skip
 
     @_store_call
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]:

@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 from ..config import Settings
 from ..errors import DamagedIndexError
+from ..records import StoredArticle
 from . import repair
 from .lexical import LexicalIndex
 from .location import check_folder, chroma_files, open_client, read_only_error, set_aside, working_folder, writable
@@ -124,14 +125,16 @@ class Stores:
             refreshed, dropped = self._catch_up(lexical, stamp)
         return refreshed, dropped, notes + repair.restored_lexical(refreshed)
 
-    def catch_up(self, stored: dict | None = None) -> int:
+    def catch_up(self, stored: dict[str, StoredArticle] | None = None) -> int:
         """Make the lexical index hold exactly the store's articles (`stored`: store.articles(), if just read);
         returns how many articles it refreshed."""
         with self._sync_lock:
             stamp = self.store.written_stamp() if self.settings.chroma_url else ""
             return self._catch_up(self.open_lexical(), stamp, stored)[0]
 
-    def _catch_up(self, lexical: LexicalIndex, stamp: str, stored: dict | None = None) -> tuple[int, int]:
+    def _catch_up(
+        self, lexical: LexicalIndex, stamp: str, stored: dict[str, StoredArticle] | None = None
+    ) -> tuple[int, int]:
         found = repair.restore_lexical(self.store, lexical, self.store.articles() if stored is None else stored)
         lexical.synced = stamp
         return found

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models.embed import passage_text
-from ..records import Article, Chunk
+from ..records import Article, Chunk, StoredArticle
 from .chunk import CHUNKER_VERSION, chunk_article
 from .lexical import LexicalIndex
 from .read import read_listing
@@ -98,7 +98,7 @@ def ingest_folders(
     prune: bool = True,
     progress: Progress | None = None,
     group_chunks: int = 256,
-    stored: dict[str, dict] | None = None,
+    stored: dict[str, StoredArticle] | None = None,
 ) -> IngestReport:
     """Bring the index in step with these folders (or files); `stored`: store.articles(), if just read."""
     started = time.perf_counter()
@@ -114,8 +114,8 @@ def ingest_folders(
     present = {a.id for a in articles} | {s.id for s in report.skipped if s.keep}
     if prune:
         gone = [aid for aid, a in stored.items()
-                if aid not in present and _under(a["path"], roots) and not _under(a["path"], report.unread)]  # fmt: skip
-        report.removed = sorted(stored[aid]["source"] for aid in gone)
+                if aid not in present and _under(a.path, roots) and not _under(a.path, report.unread)]  # fmt: skip
+        report.removed = sorted(stored[aid].source for aid in gone)
         lexical.delete_articles(gone)
         store.delete_articles(gone)
         stored = {aid: a for aid, a in stored.items() if aid not in gone}
@@ -131,7 +131,7 @@ def ingest_folders(
         old = stored.get(article.id)
         if old and _intact(old, chunks, lexical_counts.get(article.id, 0)):
             report.unchanged.append(source)
-            if any(old[k] != getattr(article, k) for k in ("root", "folder")) or old["source"] != source:
+            if (old.root, old.folder) != (article.root, article.folder) or old.source != source:
                 relabel.append(chunks)
             continue
         (report.updated if old else report.added).append(source)
@@ -146,30 +146,30 @@ def ingest_folders(
     return report
 
 
-def names_shown(stored: dict[str, dict], articles: Sequence[Article] = ()) -> dict[str, str]:
+def names_shown(stored: dict[str, StoredArticle], articles: Sequence[Article] = ()) -> dict[str, str]:
     """article id -> the name citations show: the file's path in its folder, with the folder's name in front
     where another indexed file has the same path in its folder (biz/001.txt and tech/001.txt; 002.txt)."""
-    where = {aid: (a["root"], _in_folder(a)) for aid, a in stored.items()}
+    where = {aid: (a.root, _in_folder(a)) for aid, a in stored.items()}
     where |= {a.id: (a.root, a.source) for a in articles}
     count = Counter(rel for _, rel in where.values())
     return {aid: f"{root}/{rel}" if count[rel] > 1 and root else rel for aid, (root, rel) in where.items()}
 
 
-def rename(store: ChromaStore, lexical: LexicalIndex, names: dict[str, str], stored: dict[str, dict]) -> None:
+def rename(store: ChromaStore, lexical: LexicalIndex, names: dict[str, str], stored: dict[str, StoredArticle]) -> None:
     """Give stored articles new names to show (metadata only: no re-embedding). Articles of an index
     from 0.1 (no path) keep theirs."""
-    changed = [aid for aid, name in names.items() if stored[aid]["path"] and stored[aid]["source"] != name]
+    changed = [aid for aid, name in names.items() if stored[aid].path and stored[aid].source != name]
     chunks = [dataclasses.replace(c, source=names[c.article_id]) for c in store.chunks_of(changed)]
     if chunks:
         store.relabel(chunks)
         lexical.relabel(chunks)
 
 
-def _in_folder(stored: dict) -> str:
+def _in_folder(stored: StoredArticle) -> str:
     """A stored article's path in its folder (before any folder name was put in front of it)."""
-    if not stored["path"] or not stored["folder"]:
-        return stored["source"]
-    return Path(stored["path"]).relative_to(stored["folder"]).as_posix()
+    if not stored.path or not stored.folder:
+        return stored.source
+    return Path(stored.path).relative_to(stored.folder).as_posix()
 
 
 def _under(path: str, folders: Iterable[Path]) -> bool:
@@ -204,14 +204,14 @@ def by_article(chunks: Iterable[Chunk]) -> list[list[Chunk]]:
     return [sorted(group, key=lambda c: c.index) for group in found.values()]
 
 
-def _intact(old: dict, chunks: list[Chunk], lexical_rows: int) -> bool:
+def _intact(old: StoredArticle, chunks: list[Chunk], lexical_rows: int) -> bool:
     first = chunks[0] if chunks else None
     return (
         first is not None
-        and old["sha256"] == first.article_sha256
-        and old["n_chunks"] == old["stored"] == len(chunks) == lexical_rows
-        and old.get("also", "") == first.also
-        and old.get("chunker", "") == first.chunker
+        and old.sha256 == first.article_sha256
+        and old.n_chunks == old.stored == len(chunks) == lexical_rows
+        and old.also == first.also
+        and old.chunker == first.chunker
     )
 
 

@@ -27,7 +27,7 @@ from ..check.relations import CUE_REACH
 from ..records import Chunk, Citation, Evidence, Hit, Outcome
 from ..text.dates import OPEN, RANGE
 from ..text.facts import date_facts, vocabulary
-from ..text.words import STOPWORDS, WORD, stem, words
+from ..text.words import STOPWORDS, WORD, listed, stem, words
 from .evidence import QuestionTerms, article_sentences, score_sentences
 
 COMPARE = re.compile(
@@ -205,8 +205,8 @@ def content_words(text: str) -> list[str]:
     return [w.lower() for w in words(text) if w.lower() not in STOPWORDS and len(w) > 2]
 
 
-NOT = {"not", "never", "cannot", "no"}
-BETWEEN = {"been", "able", "to", "be", "yet", "so", "far", "fully", "really", "also", "ever", "quite", "have", "had"}
+NOT = listed("across", "negations")
+BETWEEN = listed("across", "between")
 
 
 def _negated(tokens: list[re.Match], i: int) -> bool:

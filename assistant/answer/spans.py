@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ..text.facts import OPENERS
 from ..text.kinds import FULL_DATE, PART_DATE, answer_kind
-from ..text.words import MONTH_CAPITAL, MONTHS, NUMBER_WORDS, STOPWORDS, WEEKDAYS, normal, words
+from ..text.words import MONTH_CAPITAL, MONTHS, NUMBER_WORDS, STOPWORDS, WEEKDAYS, listed, normal, words
 
 MONTH_YEAR = re.compile(rf"\b(?:{MONTH_CAPITAL}),? \d{{4}}\b")
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -30,7 +30,7 @@ MONEY = re.compile(
 )
 COUNT = re.compile(r"\b(?:\d[\d,.]*\d|\d|" + "|".join(NUMBER_WORDS) + r")\b(?:[ -][a-z]+)?(?: \(\d[^)]*\))?", re.I)
 TOKEN = re.compile(r"[\w'’.&-]+")
-NAME_JOINS = {"of", "de", "van", "von", "bin", "du", "la", "le", "al"}  # "Bank of England", "Charles de Gaulle"
+NAME_JOINS = listed("lists", "name_joins")  # "Bank of England", "Charles de Gaulle"
 LIST_GLUE = re.compile(r",? (?:and|or) |, ")  # what joins the names of a list
 
 

@@ -190,11 +190,8 @@ def _write_stamp(spec: ModelSpec, path: Path, cache_dir: Path) -> None:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
-        while block := fh.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def embedding_model_path(spec: ModelSpec) -> str:

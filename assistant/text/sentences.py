@@ -8,17 +8,10 @@ from __future__ import annotations
 
 import re
 
-# Words after which a full stop does not end a sentence.
-ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st", "jr", "sr",
-    "inc", "ltd", "co", "corp", "vs", "etc", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-    "sep", "sept", "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
-}  # fmt: skip
-SENTENCE_OPENERS = {
-    "the", "a", "an", "he", "she", "it", "they", "we", "i", "but", "and", "in", "on", "at", "this", "that",
-    "these", "those", "there", "its", "his", "her", "their", "after", "before", "when", "while", "if", "as",
-    "so", "yet", "however", "meanwhile", "for", "from", "with", "officials", "both",
-}  # fmt: skip
+from .words import listed
+
+ABBREVIATIONS = listed("lists", "abbreviations")  # a full stop after them ends no sentence
+SENTENCE_OPENERS = listed("lists", "sentence_openers")
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+|\n\s*\n")
 
 

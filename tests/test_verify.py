@@ -194,3 +194,20 @@ def test_a_final_of_another_event_of_the_same_name_is_another_event():
         "Carlos Vidal won the men's singles final at the 2021 Madrid Open on Sunday.",
     )
     assert not men.sentences[0].flag
+
+
+def test_the_rules_are_numbered_as_the_readme_numbers_them():
+    """One registry: rules 1-6 judged per cited item, in order, and rule 7 (`answers`) per claim, each
+    saying its number first, as the README's list of the check's rules does."""
+    import re
+    from pathlib import Path
+
+    from assistant.check import rules
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The citation check", 1)[1].split("\n## ", 1)[0]
+    listed = [int(n) for n in re.findall(r"^(\d+)\. ", section, re.M)]
+    assert listed == list(range(1, len(rules.RULES) + 2))
+    assert [r.number for r in rules.RULES] == list(range(1, len(rules.RULES) + 1))
+    assert all(r.fails.__doc__.startswith(f"Rule {r.number}:") for r in rules.RULES)
+    assert rules.answers.__doc__.startswith(f"Rule {len(rules.RULES) + 1}:")

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..check.verify import undated
 from ..records import Evidence
+from ..text.sentences import undated
 from . import prompts
 from .spans import candidate_spans
 

@@ -23,9 +23,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..check.cite import MARKER, is_abstention, marker_numbers, resolve_citations
-from ..check.verify import check_answer, evidence_is_about, named_facts, quote_answer, undated
+from ..check.rules import evidence_is_about
+from ..check.verify import check_answer, named_facts, quote_answer
 from ..records import Citation, Claim, Evidence, Outcome
 from ..text.facts import vocabulary
+from ..text.sentences import undated
 from .reading import Reading
 
 

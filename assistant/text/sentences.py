@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .words import listed
+from .words import MONTH_CAPITAL, listed
 
 ABBREVIATIONS = listed("lists", "abbreviations")  # a full stop after them ends no sentence
 SENTENCE_OPENERS = listed("lists", "sentence_openers")
@@ -64,3 +64,14 @@ def is_heading(line: str) -> bool:
     [True, False, True]
     """
     return line.startswith("#") or (len(line) < 60 and "\n" not in line and line.rstrip("*_ ")[-1:] not in '.!?"”’:')
+
+
+STAMP = re.compile(  # a snippet's date stamp: "Jun 16, 2023 ... " or "3 days ago - "
+    rf"^\s*(?:(?:{MONTH_CAPITAL}) \d{{1,2}},? \d{{4}}|\d+ (?:minutes?|hours?|days?|weeks?) ago)\s*(?:\.\.\.|…|[-—|·])\s*"
+)
+
+
+def undated(text: str) -> str:
+    """Text without the date stamp a snippet may open with ("Jun 16, 2023 ... ")."""
+    stamp = STAMP.match(text)
+    return text[stamp.end() :] if stamp else text

@@ -109,15 +109,10 @@ def ingest_folders(
     stored = store.articles() if stored is None else stored
     lexical_counts = lexical.counts()
 
-    # Files that exist but were skipped keep what is stored, and so does everything under a folder that could
-    # not be listed: nothing already indexed is lost. Only articles of the folders (or files) given are pruned.
-    present = {a.id for a in articles} | {s.id for s in report.skipped if s.keep}
     if prune:
-        gone = [aid for aid, a in stored.items()
-                if aid not in present and _under(a.path, roots) and not _under(a.path, report.unread)]  # fmt: skip
+        present = {a.id for a in articles} | {s.id for s in report.skipped if s.keep}
+        gone = prune_gone(store, lexical, stored, present, roots, report.unread)
         report.removed = sorted(stored[aid].source for aid in gone)
-        lexical.delete_articles(gone)
-        store.delete_articles(gone)
         stored = {aid: a for aid, a in stored.items() if aid not in gone}
 
     names = names_shown(stored, articles)
@@ -144,6 +139,26 @@ def ingest_folders(
     report.chunks = write_articles(todo, store, lexical, embed, progress, group_chunks)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def prune_gone(
+    store: ChromaStore,
+    lexical: LexicalIndex,
+    stored: dict[str, StoredArticle],
+    present: set[str],
+    roots: list[Path],
+    unread: list[Path],
+) -> list[str]:
+    """Remove from both stores the articles of these folders (or files) whose files are gone; returns their
+    ids. Files that exist but were skipped are `present` and keep what is stored, and so does everything
+    under a folder that could not be listed (`unread`): nothing already indexed is lost. Articles of
+    folders not given are never pruned."""
+    gone = [
+        aid for aid, a in stored.items() if aid not in present and _under(a.path, roots) and not _under(a.path, unread)
+    ]
+    lexical.delete_articles(gone)
+    store.delete_articles(gone)
+    return gone
 
 
 def names_shown(stored: dict[str, StoredArticle], articles: Sequence[Article] = ()) -> dict[str, str]:

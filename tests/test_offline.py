@@ -55,3 +55,12 @@ def test_a_bulk_embed_through_openvino_reaches_no_network_and_records_no_usage(n
     assert embedder._compiled is not None, "an ingest-sized batch goes through OpenVINO"
     assert no_network == [], f"something tried to reach the network: {no_network}"
     assert not (tmp_path / "intel").exists()
+
+
+def test_the_int8_embedder_is_made_offline_and_records_no_usage(no_network, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    settings = Settings.load(store_path=tmp_path / "index", cache_dir=tmp_path / "cache", embed_precision="int8")
+    assert len(Assistant(settings).embedder.embed(["What did Lavrov propose?"])[0]) == 384
+    assert list((tmp_path / "cache" / "embedders").glob("*/*/model.xml"))
+    assert no_network == [], f"something tried to reach the network: {no_network}"
+    assert not (tmp_path / "intel").exists()

@@ -1,35 +1,42 @@
 """Turn texts into unit-length vectors with a local sentence-transformers model.
 
-`SentenceTransformerEmbedder` loads a model folder (the packaged
-all-MiniLM-L6-v2 by default, see catalogue.py) on the CPU, offline, and encodes in
-batches (sentence-transformers sorts each call by length to cut padding). With
-`int8`, its linear layers run as int8 (torch dynamic quantization: 1.8x the
-torch float32 rate on 2 cores, slower than OpenVINO below, benchmarks/speed.py);
-the vectors differ slightly, so
-the caller gives it another name and the index refuses to mix the two.
-`passage_text` is what gets embedded for a chunk: its title and text.
+`SentenceTransformerEmbedder` loads a model folder (the packaged all-MiniLM-L6-v2 by default, see
+catalogue.py) on the CPU, offline. `passage_text` is what gets embedded for a chunk: its title and text.
 Any object with `name` and `embed(texts)` can stand in (tests use a fake).
 
-Float32 batches of BULK texts or more (an ingest's) of a mean-pooled model
-(the default) run through OpenVINO when it is installed (a dependency): the
-same network converted in memory once per process (~1.5 s), pooled and
-normalised as sentence-transformers does, 2.4x the torch rate on 2 cores with
-the same vectors (cosine >= 0.9999, benchmarks/speed.py), so an index does not
-care which computed them. Queries (a text or a few) stay on torch: no
-conversion on the way to an answer. A model OpenVINO cannot convert is
-embedded by torch, with a warning. OpenVINO's converter reports usage through
-`openvino_telemetry` when that imports; it is kept from importing, so nothing
-is recorded or sent.
+float32: batches of BULK texts or more (an ingest's) of a mean-pooled model (the default) run through
+OpenVINO, the same network converted in memory once per process (~1.5 s), pooled and normalised as
+sentence-transformers does, with the same vectors (cosine >= 0.9999), so an index does not care which
+computed them; queries (a text or a few) stay on torch. A model OpenVINO cannot convert is embedded by
+torch, with a warning.
+
+int8: every text, queries too, runs through that network quantized to int8 by NNCF (post-training
+quantization, its statistics gathered on the paragraphs of the sample articles shipped in
+assistant/data/articles), made once and kept in the model cache (~15 s the first time; read back in
+under a second). About 2x the float32 rate on CPUs with int8 instructions, vectors within cosine ~0.99
+of float32's: the caller gives it another name and the index refuses to mix the two.
+
+OpenVINO's converter and NNCF report usage through `openvino_telemetry` when that imports; it is kept
+from importing, so nothing is recorded or sent.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import os
+import shutil
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
 from typing import Protocol
 
+from ..errors import ModelError
 from ..records import Chunk
 
 
@@ -47,24 +54,28 @@ BULK = 64  # texts in one call from which OpenVINO (converted once per process) 
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, path: str, name: str, batch_size: int = 32, int8: bool = False, openvino: bool = True):
-        import torch
+    def __init__(
+        self, path: str, name: str, batch_size: int = 32, int8: bool = False, openvino: bool = True,
+        cache_dir: Path | None = None,
+    ):  # fmt: skip
         from sentence_transformers import SentenceTransformer
 
         self.name = name
         self.batch_size = batch_size
         self.model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        if int8:
-            with warnings.catch_warnings():  # torch suggests torchao instead: another dependency for the same result
-                warnings.simplefilter("ignore")
-                self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        self._openvino = openvino and not int8 and _has_openvino() and _mean_pooled(self.model)
+        self._openvino = openvino and _has_openvino() and _mean_pooled(self.model)
+        if int8 and not (self._openvino and cache_dir):
+            raise ModelError(f"{name} cannot be embedded in int8 here (it needs OpenVINO, NNCF and a mean-pooled "
+                             "model); set ASSISTANT_EMBED_PRECISION=float32")  # fmt: skip
+        self._int8 = Path(cache_dir) / "embedders" / _safe(name) if int8 else None
         self._compiled = None
         self._converting = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
+        if self._int8:
+            return _embed_compiled(self._compiled_model(), self.model, list(texts), self.batch_size)
         compiled = self._compiled_model() if self._openvino and len(texts) >= BULK else None
         if compiled is not None:
             return _embed_compiled(compiled, self.model, list(texts), self.batch_size)
@@ -76,7 +87,9 @@ class SentenceTransformerEmbedder:
     def _compiled_model(self):
         """The network compiled by OpenVINO, converted at the first call; None when it cannot be."""
         with self._converting:
-            if self._compiled is None and self._openvino:
+            if self._compiled is None and self._int8:
+                self._compiled = _int8_network(self.model, self._int8)
+            elif self._compiled is None and self._openvino:
                 try:
                     self._compiled = _compile(self.model)
                 except Exception as exc:  # the converter's errors have no common type; torch still embeds
@@ -119,6 +132,14 @@ def _mean_pooled(model) -> bool:
 def _compile(model):
     """The sentence-transformers model's transformer with its mean pooling and normalisation, converted by
     OpenVINO from torch (dynamic batch and length) and compiled for this CPU."""
+    converted = _converted(model)
+    import openvino
+
+    return openvino.Core().compile_model(converted, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
+
+
+def _converted(model):
+    """The OpenVINO model of the transformer with its mean pooling and normalisation (not compiled)."""
     import torch
 
     sys.modules.setdefault("openvino_telemetry", None)  # the converter falls back to its no-op stub
@@ -139,5 +160,41 @@ def _compile(model):
     example = dict(model.tokenizer(["a sentence", "another, longer sentence"], padding=True, return_tensors="pt"))
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # tracing warnings about python control flow in the model
-        converted = openvino.convert_model(Pooled(model[0].auto_model).eval(), example_input=example)
-    return openvino.Core().compile_model(converted, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
+        return openvino.convert_model(Pooled(model[0].auto_model).eval(), example_input=example)
+
+
+def _int8_network(model, folder: Path):
+    """The int8 network, compiled: read from `folder`, else quantized by NNCF and saved there first. Another
+    process making it at the same time loses nothing: each saves to a folder of its own and renames it."""
+    sys.modules.setdefault("openvino_telemetry", None)  # NNCF's and the converter's telemetry stay off
+    import nncf
+    import openvino
+
+    folder = folder / _safe(f"openvino-{openvino.__version__}-nncf-{nncf.__version__}")
+    if not (folder / "model.xml").exists():
+        texts = [p.strip() for f in sorted(resources.files("assistant.data").joinpath("articles").iterdir())
+                 if f.name.endswith(".txt") for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()]  # fmt: skip
+        samples = [dict(model.tokenizer([t], truncation=True, max_length=model.max_seq_length, return_tensors="np"))
+                   for t in texts]  # fmt: skip
+        nncf.set_log_level(logging.ERROR)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():  # its progress bars
+                warnings.simplefilter("ignore")
+                quantized = nncf.quantize(_converted(model), nncf.Dataset(samples), subset_size=len(samples),
+                                          model_type=nncf.ModelType.TRANSFORMER)  # fmt: skip
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = tempfile.mkdtemp(dir=folder.parent)
+            openvino.save_model(quantized, Path(tmp) / "model.xml", compress_to_fp16=False)
+            try:
+                os.rename(tmp, folder)
+            except OSError:  # another process made it first: theirs is the same
+                shutil.rmtree(tmp, ignore_errors=True)
+        except Exception as exc:  # NNCF's and OpenVINO's errors have no common type
+            raise ModelError(f"cannot make the int8 embedder in {folder.parent} ({exc}); set "
+                             "ASSISTANT_EMBED_PRECISION=float32") from None  # fmt: skip
+    return openvino.Core().compile_model(openvino.Core().read_model(folder / "model.xml"), "CPU",
+                                         {"PERFORMANCE_HINT": "LATENCY"})  # fmt: skip
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

@@ -74,7 +74,7 @@ class Models:
         from .embed import SentenceTransformerEmbedder
 
         path, int8 = catalogue.embedding_model_path(self.embed_spec()), self.settings.embed_precision == "int8"
-        return SentenceTransformerEmbedder(path, self.embed_name(), int8=int8)
+        return SentenceTransformerEmbedder(path, self.embed_name(), int8=int8, cache_dir=self.settings.cache_dir)
 
     def _load_generator(self):
         s = self.settings

@@ -99,9 +99,10 @@ class Assistant:
             per_article=per_article or s.per_article, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
             filters=check_filters(filters), candidates=s.candidates, reranker=self.reranker, vector=vector,
         )  # fmt: skip
-        stored = self.index.store.articles().values() if not hits and filters else None
-        if stored is not None and not any(filters.admits(a.outlet, a.root, a.source, a.date) for a in stored):
-            raise InputError(f"no passage matches these filters ({filters}); widen or clear them")
+        if not hits and filters:
+            stored = self.index.store.articles().values()
+            if not any(filters.admits(a.outlet, a.root, a.source, a.date) for a in stored):
+                raise InputError(f"no passage matches these filters ({filters}); widen or clear them")
         return hits
 
     def evidence(self, question: str, hits: list[Hit], prefer: Callable[[Chunk], bool] | None = None) -> list[Evidence]:

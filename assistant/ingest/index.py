@@ -35,7 +35,6 @@ from .sync import Embed, IngestReport, Progress, by_article, distinct_roots, ing
 class Index(Stores):
     """The work done with the two stores: ingest (after repairing what either lost), rebuild, forget, status."""
 
-    # --- the work ---------------------------------------------------------------
     def ingest(self, roots: list[Path], embed: Embed, prune: bool = True, progress: Progress | None = None):
         """Repair what either store lost, then bring the index in step with these folders (see sync.py);
         embed(texts) is called only for articles that changed or are restored."""

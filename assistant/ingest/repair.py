@@ -16,8 +16,8 @@ holds, not only the folders given:
 - an index written by 0.1 named articles by their folder's name: an article whose file is found in a
   remembered or given folder of that name gets its path and new id, keeping its vectors (`migrate`).
 
-`problems` says in one line each
-what is out of step, for `assistant status`. These functions take the two stores, never the Index.
+`problems` says in one line each what is out of step, for `assistant status`. These functions take the two
+stores, never the Index.
 """
 
 from __future__ import annotations

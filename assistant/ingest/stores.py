@@ -35,6 +35,9 @@ from .store import ChromaStore
 
 
 class Stores:
+    """The vector store and this client's lexical index of one index folder (or server): opened on first use,
+    kept fresh, closed; what is done with them is Index's (index.py)."""
+
     def __init__(self, settings: Settings, embedding_model: str, announce_every_s: float = 30.0):
         self.settings = settings
         self.embedding_model = embedding_model

@@ -32,9 +32,11 @@ def evidence() -> list[Evidence]:
     return items
 
 
-def checked(raw: str, question: str = "q?") -> Outcome:
-    text, citations, _ = resolve_citations(raw, evidence())
-    return check_answer(Outcome(text, citations), evidence(), question, FakeEmbedder(), threshold=0.45)
+def checked(raw: str, question: str = "q?", items: list[Evidence] | None = None) -> Outcome:
+    """The answer `raw` (with its [n] markers) checked against `items`, the sentences above by default."""
+    items = evidence() if items is None else items
+    text, citations, _ = resolve_citations(raw, items)
+    return check_answer(Outcome(text, citations), items, question, FakeEmbedder(), threshold=0.45)
 
 
 def test_a_sentence_its_evidence_states_is_supported_and_quoted():
@@ -139,9 +141,7 @@ def contest(*texts: str) -> list[Evidence]:
 
 
 def checked_against(claim: str, question: str, *texts: str) -> Outcome:
-    items = contest(*texts)
-    text, citations, _ = resolve_citations(claim, items)
-    return check_answer(Outcome(text, citations), items, question, FakeEmbedder())
+    return checked(claim, question, contest(*texts))
 
 
 def test_a_winner_another_sentence_shows_losing_the_same_final_is_flagged():

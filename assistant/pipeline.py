@@ -233,7 +233,7 @@ class Assistant:
         evidence, hits, timings = found["evidence"], found["hits"], found["timings"]
         readings = read(self.generator, self.settings.prompts_dir, asked, evidence, self.settings.reads)
         readings, chosen = decide(readings, max(e.score for e in evidence), max(h.similarity for h in hits))
-        outcome = settle_reading(readings, chosen, not_found)
+        outcome = settle_reading(readings, chosen, not_found, asked, evidence)
         timings["first_token_s"] = timings["generation_s"] = time.perf_counter() - started
         yield outcome.text
         timings["total_s"] = time.perf_counter() - started

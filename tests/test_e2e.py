@@ -150,7 +150,7 @@ def test_every_example_the_page_shows_is_answered_and_right(real):
 
 def stated(text: str) -> set[str]:
     """The names, numbers and months a text states, as words (a name is its words)."""
-    f = facts(re.sub(r"\[\d+\]", " ", text))
+    f = facts(re.sub(r"\[\d[^\]]*\]", " ", text))  # markers: [1], [1: unsupported]
     return set(f.names) | set(f.numbers) | {f"month:{m}" for m in f.months}
 
 

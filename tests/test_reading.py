@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from assistant.answer import calibration
-from assistant.answer.reading import read
+from assistant.answer.reading import Reading, read
+from assistant.answer.settle import settle_reading
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.records import Chunk, Evidence, Hit
 from tests.fakes import ScriptedGenerator
@@ -104,3 +105,19 @@ def test_the_fitting_script_learns_from_tuning_questions_only(tmp_path):
     assert model["weights"]["p_none_span"] < -1.0  # "no answer" is learnt to mean wrong
     assert model["questions"] == 40 and model["tuning_outcomes"]["right"] == 20  # v1's 50 wrong readings unseen
     assert calibration.probability(dict.fromkeys(calibration.FEATURES, 0.5) | {"p_none_span": 0.0}, model) > 0.5
+
+
+def test_the_answer_copied_from_a_sentence_is_flagged_when_the_check_finds_the_sentence_does_not_support_it():
+    (item,) = evidence("Simona Halep beats Serena Williams to win the 2019 Wimbledon title.")
+    question = "Who won Wimbledon in 2019?"
+
+    def settled(span: str):
+        start = item.text.index(span)
+        reading = Reading(item, span, start, start + len(span), True, 0.1, 0.9, 0, probability=0.8)
+        return settle_reading([reading], reading, "Not found.", question, [item])
+
+    right, wrong = settled("Simona Halep"), settled("Serena Williams")
+    assert right.text == "Simona Halep [1]" and right.citations[0].supported and not right.sentences[0].flag
+    assert wrong.text == "Serena Williams [1: unsupported]" and not wrong.abstained
+    assert wrong.sentences[0].flag == "unsupported" and "Serena lost" in wrong.sentences[0].reason
+    assert not wrong.citations[0].supported and wrong.citations[0].answer == "Serena Williams"  # still marked in [1]

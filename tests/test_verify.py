@@ -4,7 +4,7 @@ Recorded answers, no model: the hard cases are real wrong answers of the 0.5B mo
 """
 
 from assistant.check.cite import resolve_citations
-from assistant.check.verify import UNSUPPORTED_NOTE, check_answer, split_sentences
+from assistant.check.verify import UNSUPPORTED_NOTE, check_answer, check_extract, extracted_claim, split_sentences
 from assistant.records import Chunk, Evidence, Hit, Outcome
 from tests.fakes import FakeEmbedder
 
@@ -211,3 +211,30 @@ def test_the_rules_are_numbered_as_the_readme_numbers_them():
     assert [r.number for r in rules.RULES] == list(range(1, len(rules.RULES) + 1))
     assert all(r.fails.__doc__.startswith(f"Rule {r.number}:") for r in rules.RULES)
     assert rules.answers.__doc__.startswith(f"Rule {len(rules.RULES) + 1}:")
+
+
+def test_an_extracted_span_is_checked_as_the_claim_the_question_makes_of_it():
+    q = "Who won the women's singles Wimbledon in 2019?"
+    text = "Romania's Simona Halep beats Serena Williams to win 2019 Wimbledon title in women's singles."
+    items = [Evidence(1, Hit(Chunk("h:0", "h", 0, text, 0, len(text), "h.txt", "Halep wins", "2019-07-13"), 0.9),
+                      text, 0, len(text))]  # fmt: skip
+    assert extracted_claim(q, "Simona Halep", True) == "Simona Halep won the women's singles Wimbledon in 2019"
+    assert check_extract(q, "Simona Halep", True, items, 1) == ""
+    assert "Serena lost" in check_extract(q, "Serena Williams", True, items, 1)  # rule 6, not the span alone
+    assert check_extract(q.replace("2019", "2018"), "Simona Halep", True, items, 1) == "not stated in [1]: 2018"
+    assert check_extract(q, text, False, items, 1) == ""  # a quoted sentence is its own claim
+    beaten = "Who did Simona Halep beat in the 2019 Wimbledon final?"  # the span follows the verb: the one beaten
+    assert (
+        extracted_claim(beaten, "Serena Williams", True)
+        == "Simona Halep did beat Serena Williams in the 2019 Wimbledon final"
+    )
+    assert check_extract(beaten, "Serena Williams", True, items, 1) == ""
+
+
+def test_a_copied_answer_is_not_held_to_restate_the_question_in_its_sentence_s_words():
+    text = "Norway collected 39 medals in 2018, the largest haul by any country in a single Winter Olympics."
+    items = [Evidence(1, Hit(Chunk("n:0", "n", 0, text, 0, len(text), "n.txt", "Medals", "2022-02-05"), 0.9),
+                      text, 0, len(text))]  # fmt: skip
+    q = "How many medals did Norway win at the 2018 Winter Olympics?"
+    assert check_extract(q, "39 medals", True, items, 1) == ""  # "collected" for "win": rule 3 is not applied
+    assert check_extract(q.replace("2018", "2014"), "39 medals", True, items, 1) == "not stated in [1]: 2014"

@@ -24,26 +24,32 @@ from dataclasses import replace
 
 from ..check.cite import MARKER, is_abstention, marker_numbers, resolve_citations
 from ..check.rules import evidence_is_about
-from ..check.verify import check_answer, named_facts, quote_answer
+from ..check.verify import check_answer, check_extract, named_facts, quote_answer
 from ..records import Citation, Claim, Evidence, Outcome
 from ..text.facts import vocabulary
 from ..text.sentences import undated
 from .reading import Reading
 
 
-def settle_reading(readings: list[Reading], chosen: Reading | None, not_found: str) -> Outcome:
+def settle_reading(
+    readings: list[Reading], chosen: Reading | None, not_found: str, question: str, evidence: list[Evidence]
+) -> Outcome:
     """The reader's answer from the model's readings (reading.py) and the one calibration.py chose: its span
     (a name, date, amount or count the question asks for) or, for a question of no kind, its sentence quoted,
-    citing the sentence it comes from; or the not-found sentence, keeping the best reading as the draft."""
+    citing the sentence it comes from; or the not-found sentence, keeping the best reading as the draft. The
+    citation check judges the answer against its sentence like a written one (verify.check_extract): the
+    answer stays, flagged with the reason, when a rule fails ("[1] says Serena lost")."""
     if chosen is None:
         best = max(readings, key=lambda r: r.probability, default=None)
         return replace(_not_found(not_found), draft=f"{best.answer} [{best.evidence.n}]" if best else "",
                        readings=readings)  # fmt: skip
     e = chosen.evidence
     said = chosen.answer if chosen.typed else f"“{e.text}”"
-    citation = Citation(e.n, e.hit, True, chosen.probability, e.text, "model", e, chosen.answer)
-    sentence = Claim(said, (e.n,), chosen.probability, (e.n,))
-    return Outcome(f"{said} [{e.n}]", [citation], [sentence], quoted=not chosen.typed, readings=readings)
+    reason = check_extract(question, chosen.answer, chosen.typed, evidence, e.n)
+    citation = Citation(e.n, e.hit, not reason, chosen.probability, e.text, "model", e, chosen.answer)
+    sentence = Claim(said, (e.n,), chosen.probability, () if reason else (e.n,), "unsupported" * bool(reason), reason)
+    mark = f"[{e.n}: unsupported]" if reason else f"[{e.n}]"
+    return Outcome(f"{said} {mark}", [citation], [sentence], quoted=not chosen.typed, readings=readings)
 
 
 def settle(

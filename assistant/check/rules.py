@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..records import Evidence
 from ..text.facts import KIND_WORDS, Facts, date_facts, facts, synonyms, vocabulary
-from ..text.kinds import answer_kind, answer_strength
+from ..text.kinds import ANSWER_KINDS, answer_kind, answer_strength
 from ..text.sentences import undated
 from ..text.words import stem
 from .relations import (
@@ -31,7 +31,10 @@ from .relations import (
     year_in_another_role,
 )
 
-KIND = {stem(w) for w in KIND_WORDS}
+# The words that ask for the kind of answer, never a relation its sentence must state: "the premiere date", and
+# the adjective of every "how much/many/far/long..." the kinds are asked with (text/kinds.py).
+KIND = {stem(w) for w in KIND_WORDS} | {stem(cue.split()[1]) for _, cues in ANSWER_KINDS for cue in cues
+                                         if cue.startswith("how ")}  # fmt: skip
 COVERAGE = 0.6  # share of the claim's other content words the cited sentence must hold (2 of 3, not 1 of 2)
 
 
@@ -141,11 +144,13 @@ RULES = (
 )
 
 
-def judge(claim: str, question: str, evidence: list[Evidence], n: int, cosine: float) -> Verdict:
+def judge(
+    claim: str, question: str, evidence: list[Evidence], n: int, cosine: float, rules: tuple[Rule, ...] = RULES
+) -> Verdict:
     """Does evidence item n support the claim? Its score and, when it does not, why (the first rule it fails)."""
     case = Case.of(claim, question, evidence, n)
     score = 0.5 * case.coverage + 0.5 * cosine
-    for rule in RULES:
+    for rule in rules:
         if reason := rule.fails(case):
             return Verdict(rule.weight * score, reason)
     return Verdict(score)

@@ -18,7 +18,7 @@ from ..text.facts import facts
 from ..text.sentences import sentence_spans
 from ..text.words import yes_no
 from .cite import MARKER, marker_numbers
-from .rules import Verdict, answers, judge
+from .rules import RULES, Verdict, answers, judge
 
 UNSUPPORTED_NOTE = "Most of this answer is not supported by the evidence: check it against the sources."
 QUOTE_NOTE = "A quote from the articles, not a written answer: the model's answer did not hold up against the evidence."
@@ -105,6 +105,48 @@ def check_answer(
     mostly_flagged = flagged and flagged * 2 >= sum(1 for s in checked if s.cited or s.flag or s.attached)
     warnings = [UNSUPPORTED_NOTE] * bool(mostly_flagged) + outcome.warnings
     return replace(outcome, text=render(checked), citations=citations, sentences=checked, warnings=warnings)
+
+
+AUXILIARIES = {"did", "does", "do", "was", "is", "were", "are", "has", "have", "had", "will", "would", "can", "could"}
+ARTICLES = {"the", "a", "an"}
+
+
+def extracted_claim(question: str, answer: str, typed: bool) -> str:
+    """What an answer copied from the evidence claims, as a sentence the rules can judge: the question turned
+    into a statement with the span in the place of what it asks for, a quoted sentence as itself. The span
+    is the subject when the question asks for one ("Who won ...?"), else it follows the question's verb ("Who
+    did Andreescu defeat ...?": Andreescu did defeat the span, who lost).
+
+    >>> extracted_claim("Who won Wimbledon in 2019?", "Simona Halep", True)
+    'Simona Halep won Wimbledon in 2019'
+    >>> extracted_claim("How many medals did Norway win at the 2018 Olympics?", "39 medals", True)
+    'Norway did win 39 medals at the 2018 Olympics'
+    """
+    if not typed:
+        return answer
+    tokens = question.rstrip(" ?").split()
+    aux = _auxiliary(tokens)
+    if aux is None:
+        return " ".join([answer, *tokens[1:]])
+    rest = tokens[aux + 1 :]
+    verb = next((i for i, w in enumerate(rest) if w[:1].islower() and w not in ARTICLES), len(rest) - 1)
+    return " ".join([*rest[:verb], tokens[aux], rest[verb], answer, *rest[verb + 1 :]])
+
+
+def _auxiliary(tokens: list[str]) -> int | None:
+    """Where the auxiliary after the question's wh-phrase is ("Who did ...", "How many medals did ..."); None
+    when the question asks for its subject ("Who won ...")."""
+    return next((i for i, w in enumerate(tokens[:5]) if w.lower() in AUXILIARIES), None)
+
+
+def check_extract(question: str, answer: str, typed: bool, evidence: list[Evidence], n: int) -> str:
+    """Why evidence item n does not support the answer copied from it, or "": rules 1, 2, 4 and 5 judge
+    `extracted_claim`, and rule 6 when the span is the subject (the one claimed to have won). Rule 3 does not:
+    a copied answer's claim restates every word of the question, and how many of them its sentence states is
+    a signal of the calibrated decision (`relation`), not a rule."""
+    subject = typed and _auxiliary(question.split()) is None
+    rules = tuple(r for r in RULES if r.number != 3 and (r.number != 6 or subject))
+    return judge(extracted_claim(question, answer, typed), question, evidence, n, cosine=1.0, rules=rules).reason
 
 
 def quote_answer(items: list[Evidence]) -> Outcome:

@@ -123,7 +123,8 @@ class Assistant:
         meant = dates_meant(question, dates)
         low, high = meant.date_from or "0000", meant.date_to or "9999"
         if (meant.date_from or meant.date_to) and not any(low <= d <= high for d in dates):
-            return DatesMeant(), f"No article is dated {meant.describe()}; articles of every date were searched."
+            warning = f"No article is dated {meant.describe()}; articles of every date were searched."
+            return DatesMeant(said=meant.said), warning  # its words are not used either
         return meant, ""
 
     def dated_story(self, topic: str, filters: Filters, meant: DatesMeant, min_score: float | None = None):
@@ -177,8 +178,7 @@ class Assistant:
             timings["rewrite_s"] = time.perf_counter() - started
         asked = searched = question_core(standalone)
         meant, warning = self.dates_meant(asked, filters)
-        if meant:  # the dates are a preference now: in the evidence their words would be matched as words
-            asked = meant.strip(asked)
+        asked = meant.strip(asked)  # a preference (or unused): as words, evidence and check would want them
         # what was asked and found, for the Answer (built once, at the end)
         found = {"question": question, "standalone_question": asked, "timings": timings,
                  "dates": meant.describe() if meant else warning}  # fmt: skip
@@ -232,8 +232,8 @@ class Assistant:
         signals decide whether one answers (calibration.py), settle.py makes the answer of it."""
         evidence, hits, timings = found["evidence"], found["hits"], found["timings"]
         readings = read(self.generator, self.settings.prompts_dir, asked, evidence, self.settings.reads)
-        readings, chosen = decide(readings, max(e.score for e in evidence), max(h.similarity for h in hits))
-        outcome = settle_reading(readings, chosen, not_found, asked, evidence)
+        readings, candidates = decide(readings, max(e.score for e in evidence), max(h.similarity for h in hits))
+        outcome = settle_reading(readings, candidates, not_found, asked, evidence)
         timings["first_token_s"] = timings["generation_s"] = time.perf_counter() - started
         yield outcome.text
         timings["total_s"] = time.perf_counter() - started

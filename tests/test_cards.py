@@ -64,6 +64,12 @@ def test_an_abstention_shows_the_closest_evidence_and_cites_nothing():
     html = cards.sources_html(answer, 1)
     assert "Closest evidence found" in html and "Lavrov spoke on Sunday." in html
     assert "src-" not in html and "[1]" not in html and "<mark>" not in html
+    withheld = Answer("Who won?", NOT_FOUND, abstained=True, draft="Serena Williams [1]",
+                      warnings=["The closest answer, “Serena Williams” [1], was withheld: [1] says Serena lost."])  # fmt: skip
+    assert (
+        cards.answer_text(withheld, 1)
+        == f"{NOT_FOUND}\n\n⚠ The closest answer, “Serena Williams” [1], was withheld: [1] says Serena lost."
+    )
 
 
 def test_the_panel_says_what_was_searched_for_a_follow_up():

@@ -12,8 +12,8 @@ about), how many of the other readings copied the same span
 (`similarity`), and whether the sentence states years but not the one the
 question names (`other_year`: the same prize in another year). A logistic
 model of these gives the probability that the reading's answer is right; the
-reading with the highest is the answer when it reaches the threshold, else
-the articles do not hold it.
+readings that reach the threshold may answer, the most probable first that
+the citation check accepts (settle.py); none: the articles do not hold it.
 
 The weights and the threshold are data: `assistant/data/calibration.json`,
 written by `benchmarks/fit_calibration.py` from the tuning parts of the dev
@@ -86,8 +86,9 @@ def probability(values: dict[str, float], model: dict | None = None) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def decide(readings: Sequence[Reading], best_score: float, similarity: float) -> tuple[list[Reading], Reading | None]:
-    """The readings with their probabilities, and the one to answer with (None: the articles do not hold it)."""
+def decide(readings: Sequence[Reading], best_score: float, similarity: float) -> tuple[list[Reading], list[Reading]]:
+    """The readings with their probabilities, and those that reach the threshold, most probable first (none: the
+    articles do not hold the answer)."""
     scored = [replace(r, probability=probability(signals(r, readings, best_score, similarity))) for r in readings]
-    best = max(scored, key=lambda r: r.probability, default=None)
-    return scored, best if best is not None and best.probability >= fitted()["threshold"] else None
+    threshold = fitted()["threshold"]
+    return scored, sorted((r for r in scored if r.probability >= threshold), key=lambda r: -r.probability)

@@ -1,7 +1,8 @@
 """From the model's reply or readings to the reader's answer: checked, given a second look, quoted, or not found.
 
-`settle_reading` makes the answer of the reading calibration.py chose (a span
-with its sentence cited), or the not-found sentence. `settle`, for an answer
+`settle_reading` makes the answer of the most probable reading calibration.py
+lets answer that the citation check accepts (a span with its sentence cited),
+or the not-found sentence. `settle`, for an answer
 the model wrote (a yes/no question), checks the reply against the evidence (verify.py) and keeps it when
 any sentence of it holds up. When none does, or when the model said "not
 found" while an evidence sentence answers the question on its own
@@ -30,26 +31,33 @@ from ..text.facts import vocabulary
 from ..text.sentences import undated
 from .reading import Reading
 
+WITHHELD_NOTE = "The closest answer, {answer}, was withheld: {reason}."
+
 
 def settle_reading(
-    readings: list[Reading], chosen: Reading | None, not_found: str, question: str, evidence: list[Evidence]
+    readings: list[Reading], candidates: list[Reading], not_found: str, question: str, evidence: list[Evidence]
 ) -> Outcome:
-    """The reader's answer from the model's readings (reading.py) and the one calibration.py chose: its span
-    (a name, date, amount or count the question asks for) or, for a question of no kind, its sentence quoted,
-    citing the sentence it comes from; or the not-found sentence, keeping the best reading as the draft. The
-    citation check judges the answer against its sentence like a written one (verify.check_extract): the
-    answer stays, flagged with the reason, when a rule fails ("[1] says Serena lost")."""
-    if chosen is None:
-        best = max(readings, key=lambda r: r.probability, default=None)
-        return replace(_not_found(not_found), draft=f"{best.answer} [{best.evidence.n}]" if best else "",
-                       readings=readings)  # fmt: skip
-    e = chosen.evidence
-    said = chosen.answer if chosen.typed else f"“{e.text}”"
-    reason = check_extract(question, chosen.answer, chosen.typed, evidence, e.n)
-    citation = Citation(e.n, e.hit, not reason, chosen.probability, e.text, "model", e, chosen.answer)
-    sentence = Claim(said, (e.n,), chosen.probability, () if reason else (e.n,), "unsupported" * bool(reason), reason)
-    mark = f"[{e.n}: unsupported]" if reason else f"[{e.n}]"
-    return Outcome(f"{said} {mark}", [citation], [sentence], quoted=not chosen.typed, readings=readings)
+    """The reader's answer from the model's readings (reading.py) and those calibration.py lets answer, most
+    probable first: the first one the citation check accepts (verify.check_extract: "Serena Williams" is
+    refused for "Who won?" when its sentence says Halep beat her), its span (a name, date, amount or count the
+    question asks for) or, for a question of no kind, its sentence quoted, citing the sentence it comes from.
+    When none is accepted, the not-found sentence, keeping the best reading as the draft and saying why it
+    was withheld."""
+    refused = []
+    for reading in candidates:
+        e = reading.evidence
+        reason = check_extract(question, reading.answer, reading.typed, evidence, e.n)
+        if reason:
+            refused.append((reading, reason))
+            continue
+        said = reading.answer if reading.typed else f"“{e.text}”"
+        citation = Citation(e.n, e.hit, True, reading.probability, e.text, "model", e, reading.answer)
+        sentence = Claim(said, (e.n,), reading.probability, (e.n,))
+        return Outcome(f"{said} [{e.n}]", [citation], [sentence], quoted=not reading.typed, readings=readings)
+    best = candidates[0] if candidates else max(readings, key=lambda r: r.probability, default=None)
+    draft = f"{best.answer} [{best.evidence.n}]" if best else ""
+    warnings = [WITHHELD_NOTE.format(answer=f"“{r.answer}” [{r.evidence.n}]", reason=why) for r, why in refused[:1]]
+    return replace(_not_found(not_found), draft=draft, warnings=warnings, readings=readings)
 
 
 def settle(

@@ -109,9 +109,9 @@ def answer_text(answer: Answer, turn: int) -> str:
     text = chat_text(answer.text).replace("\n", "\n\n")
     if answer.dates:
         text = f"*Dates: {chat_text(answer.dates)}*\n\n{text}"
+    notes = [f"⚠ {chat_text(w)}" for w in answer.warnings]  # for a withheld answer: why it was withheld
     if answer.abstained:
-        return text
-    notes = [f"⚠ {chat_text(w)}" for w in answer.warnings]
+        return text + "".join(f"\n\n{n}" for n in notes)
     notes += [f"⚠ Not supported: “{chat_text(s.text)}” ({chat_text(s.reason)})" for s in answer.sentences if s.flag]
     return link_markers(text, turn) + "".join(f"\n\n{n}" for n in notes)
 

@@ -4,8 +4,9 @@ Each sentence (a claim) is judged against the evidence items it cites by rules.p
 "The citation check" numbers them). A claim no cited item supports (or that cites none) gets the item
 that does support it attached by the checker, or is flagged with the reason; a claim that only repeats
 the question (rule 7) is flagged as no answer; a sentence that states no facts ("That is all.") is left
-alone. The checked outcome is returned, its text marked. It does not decide whether to answer at all:
-that is the pipeline's.
+alone. The checked outcome is returned, its text marked. An answer copied from the evidence is judged
+as the statement the question makes of it (`check_extract`). It does not decide whether to answer at
+all: that is the pipeline's and settle.py's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import replace
 from ..records import Citation, Claim, Evidence, Outcome
 from ..text.facts import facts
 from ..text.sentences import sentence_spans
-from ..text.words import yes_no
+from ..text.words import listed, yes_no
 from .cite import MARKER, marker_numbers
 from .rules import RULES, Verdict, answers, judge
 
@@ -107,8 +108,7 @@ def check_answer(
     return replace(outcome, text=render(checked), citations=citations, sentences=checked, warnings=warnings)
 
 
-AUXILIARIES = {"did", "does", "do", "was", "is", "were", "are", "has", "have", "had", "will", "would", "can", "could"}
-ARTICLES = {"the", "a", "an"}
+AUXILIARIES, ARTICLES = listed("check", "question_auxiliaries"), listed("check", "articles")
 
 
 def extracted_claim(question: str, answer: str, typed: bool) -> str:

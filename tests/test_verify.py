@@ -238,3 +238,17 @@ def test_a_copied_answer_is_not_held_to_restate_the_question_in_its_sentence_s_w
     q = "How many medals did Norway win at the 2018 Winter Olympics?"
     assert check_extract(q, "39 medals", True, items, 1) == ""  # "collected" for "win": rule 3 is not applied
     assert check_extract(q.replace("2018", "2014"), "39 medals", True, items, 1) == "not stated in [1]: 2014"
+
+
+def test_a_name_is_under_the_year_nearest_it_in_a_list_not_the_first_year_before_it():
+    from assistant.check.relations import named_for_another_year
+
+    listing = "2021, Daniil Medvedev (RUS) ; 2020, Dominic Thiem (AUT) ; 2019, Rafael Nadal (ESP)"
+    assert named_for_another_year({"medvedev"}, frozenset({2021}), listing) == ""
+    assert named_for_another_year({"nadal"}, frozenset({2021}), listing) == "Nadal under 2019"
+    prose = "Handke, who received the 2019 prize on Thursday, the novelist Olga Tokarczuk received it for 2018."
+    olga = {"olga", "tokarczuk"}
+    assert named_for_another_year(olga, frozenset({2018}), prose) == ""  # 2018 is nearer than 2019
+    assert named_for_another_year(olga, frozenset({2019}), prose) == "Olga under 2018"
+    born = "The 2019 Nobel Prize in Literature was awarded to the Austrian writer Peter Handke (born 1942) and 1943."
+    assert named_for_another_year({"handke"}, frozenset({2019}), born) == ""  # no year before him in reach

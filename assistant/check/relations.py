@@ -137,13 +137,16 @@ def estimate(claim: str, new_numbers: set[str], said: str) -> str:
 
 def named_for_another_year(new_names: set[str], asked_years: frozenset[int], said: str) -> str:
     """In a list of years ("2021, Daniil Medvedev ; 2020, Dominic Thiem ; 2019, Rafael Nadal"), a name the
-    claim gives that the list puts under another year than the one asked."""
+    claim gives that the list puts under another year than the one asked: a year within six words before the
+    name, or one nearer after it ("the 2019 prize ..., Olga Tokarczuk received it for 2018": 2018; "Peter Handke
+    (born 1942)": none, no year comes before him)."""
     tokens = [normal(w) for w in words(said)]
     if not asked_years or len({t for t in tokens if YEAR.match(t)}) < 2:
         return ""
     for i, tok in enumerate(tokens):
         if tok in new_names:
-            year = next((t for t in reversed(tokens[max(0, i - 6) : i]) if YEAR.match(t)), "")
+            near = [(abs(j - i), j > i, t) for j, t in enumerate(tokens) if 0 < abs(j - i) <= 6 and YEAR.match(t)]
+            year = min(near)[2] if any(not after for _, after, _ in near) else ""
             if year and int(year) not in asked_years:
                 return f"{tok.capitalize()} under {year}"
     return ""

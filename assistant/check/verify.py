@@ -121,14 +121,16 @@ def extracted_claim(question: str, answer: str, typed: bool) -> str:
     'Simona Halep won Wimbledon in 2019'
     >>> extracted_claim("How many medals did Norway win at the 2018 Olympics?", "39 medals", True)
     'Norway did win 39 medals at the 2018 Olympics'
+    >>> extracted_claim("Who is?", "Lavrov", True)
+    'Lavrov is'
     """
     if not typed:
         return answer
     tokens = question.rstrip(" ?").split()
     aux = _auxiliary(tokens)
-    if aux is None:
+    rest = tokens[aux + 1 :] if aux is not None else []
+    if not rest:  # the question asks for its subject ("Who won ...?"), or has nothing after its auxiliary
         return " ".join([answer, *tokens[1:]])
-    rest = tokens[aux + 1 :]
     verb = next((i for i, w in enumerate(rest) if w[:1].islower() and w not in ARTICLES), len(rest) - 1)
     return " ".join([*rest[:verb], tokens[aux], rest[verb], answer, *rest[verb + 1 :]])
 

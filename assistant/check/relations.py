@@ -145,7 +145,8 @@ def named_for_another_year(new_names: set[str], asked_years: frozenset[int], sai
         return ""
     for i, tok in enumerate(tokens):
         if tok in new_names:
-            near = [(abs(j - i), j > i, t) for j, t in enumerate(tokens) if 0 < abs(j - i) <= 6 and YEAR.match(t)]
+            near = [(abs(j - i), j > i, tokens[j]) for j in range(max(0, i - 6), min(len(tokens), i + 7))
+                    if j != i and YEAR.match(tokens[j])]  # fmt: skip
             year = min(near)[2] if any(not after for _, after, _ in near) else ""
             if year and int(year) not in asked_years:
                 return f"{tok.capitalize()} under {year}"

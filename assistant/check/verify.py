@@ -126,19 +126,20 @@ def extracted_claim(question: str, answer: str, typed: bool) -> str:
     """
     if not typed:
         return answer
-    tokens = question.rstrip(" ?").split()
-    aux = _auxiliary(tokens)
-    rest = tokens[aux + 1 :] if aux is not None else []
-    if not rest:  # the question asks for its subject ("Who won ...?"), or has nothing after its auxiliary
+    tokens, aux = _parsed(question)
+    if aux is None:
         return " ".join([answer, *tokens[1:]])
+    rest = tokens[aux + 1 :]
     verb = next((i for i, w in enumerate(rest) if w[:1].islower() and w not in ARTICLES), len(rest) - 1)
     return " ".join([*rest[:verb], tokens[aux], rest[verb], answer, *rest[verb + 1 :]])
 
 
-def _auxiliary(tokens: list[str]) -> int | None:
-    """Where the auxiliary after the question's wh-phrase is ("Who did ...", "How many medals did ..."); None
-    when the question asks for its subject ("Who won ...")."""
-    return next((i for i, w in enumerate(tokens[:5]) if w.lower() in AUXILIARIES), None)
+def _parsed(question: str) -> tuple[list[str], int | None]:
+    """The question's words, and where the auxiliary after its wh-phrase is ("Who did ...", "How many medals
+    did ..."); None when the question asks for its subject ("Who won ...") or nothing follows the auxiliary."""
+    tokens = question.rstrip(" ?").split()
+    aux = next((i for i, w in enumerate(tokens[:5]) if w.lower() in AUXILIARIES), None)
+    return tokens, aux if aux is not None and aux + 1 < len(tokens) else None
 
 
 def check_extract(question: str, answer: str, typed: bool, evidence: list[Evidence], n: int) -> str:
@@ -146,7 +147,7 @@ def check_extract(question: str, answer: str, typed: bool, evidence: list[Eviden
     `extracted_claim`, and rule 6 when the span is the subject (the one claimed to have won). Rule 3 does not:
     a copied answer's claim restates every word of the question, and how many of them its sentence states is
     a signal of the calibrated decision (`relation`), not a rule."""
-    subject = typed and _auxiliary(question.split()) is None
+    subject = typed and _parsed(question)[1] is None
     rules = tuple(r for r in RULES if r.number != 3 and (r.number != 6 or subject))
     return judge(extracted_claim(question, answer, typed), question, evidence, n, cosine=1.0, rules=rules).reason
 

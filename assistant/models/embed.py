@@ -132,10 +132,14 @@ def _mean_pooled(model) -> bool:
 def _compile(model):
     """The sentence-transformers model's transformer with its mean pooling and normalisation, converted by
     OpenVINO from torch (dynamic batch and length) and compiled for this CPU."""
-    converted = _converted(model)
+    return _on_cpu(_converted(model))
+
+
+def _on_cpu(network):
+    """An OpenVINO network compiled for this CPU, for low latency per call."""
     import openvino
 
-    return openvino.Core().compile_model(converted, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
+    return openvino.Core().compile_model(network, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
 
 
 def _converted(model):
@@ -192,8 +196,7 @@ def _int8_network(model, folder: Path):
         except Exception as exc:  # NNCF's and OpenVINO's errors have no common type
             raise ModelError(f"cannot make the int8 embedder in {folder.parent} ({exc}); set "
                              "ASSISTANT_EMBED_PRECISION=float32") from None  # fmt: skip
-    return openvino.Core().compile_model(openvino.Core().read_model(folder / "model.xml"), "CPU",
-                                         {"PERFORMANCE_HINT": "LATENCY"})  # fmt: skip
+    return _on_cpu(openvino.Core().read_model(folder / "model.xml"))
 
 
 def _safe(name: str) -> str:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .answer import prompts
-from .answer.calibration import signals
 from .check.cite import is_abstention
 from .errors import InputError
 from .metrics import answer_metrics, retrieval_metrics
@@ -268,14 +267,10 @@ def _answer_row(app, answer, q: Question) -> dict:
 def _readings(answer, q: Question) -> list[dict]:
     """Each sentence the model read, with its signals (calibration.py) and whether its answer is right: what
     benchmarks/fit_calibration.py fits the weights on."""
-    if not answer.readings:
-        return []
-    best = max(e.score for e in answer.evidence)
-    similarity = max(h.similarity for h in answer.hits)
     return [
         {
             "n": r.evidence.n, "answer": r.answer, "probability": round(r.probability, 4),
-            "signals": {k: round(v, 4) for k, v in signals(r, answer.readings, best, similarity).items()},
+            "signals": {k: round(v, 4) for k, v in r.signals.items()},
             "right": q.answerable and keywords_hit(r.answer if r.typed else r.evidence.text, q.answer_keywords),
             "sentence_right": q.answerable and keywords_hit(r.evidence.text, q.answer_keywords),
         }

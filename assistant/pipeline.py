@@ -20,7 +20,7 @@ from .answer.across import ArticleLine, article_lines, asks_across, lines_answer
 from .answer.calibration import decide
 from .answer.evidence import select_evidence
 from .answer.question import check_question, question_core, standalone
-from .answer.reading import read
+from .answer.reading import read, to_read
 from .answer.retrieve import CrossEncoderReranker, Filters, check_filters, retrieve
 from .answer.settle import settle, settle_reading
 from .check.cite import answer_grammar
@@ -232,7 +232,10 @@ class Assistant:
         signals decide whether one answers (calibration.py), settle.py makes the answer of it."""
         evidence, hits, timings = found["evidence"], found["hits"], found["timings"]
         readings = read(self.generator, self.settings.prompts_dir, asked, evidence, self.settings.reads)
-        readings, candidates = decide(readings, max(e.score for e in evidence), max(h.similarity for h in hits))
+        sentences = len(to_read(evidence, self.settings.reads))
+        readings, candidates = decide(
+            readings, max(e.score for e in evidence), max(h.similarity for h in hits), sentences
+        )
         outcome = settle_reading(readings, candidates, not_found, asked, evidence)
         timings["first_token_s"] = timings["generation_s"] = time.perf_counter() - started
         yield outcome.text

@@ -34,7 +34,7 @@ class Recording(ScriptedGenerator):
 
 
 def test_each_of_the_best_sentences_is_read_alone_with_its_spans_the_sentence_and_no_answer():
-    items = evidence("Kerry met Mevlut Cavusoglu in Ankara.", "Lavrov met Kerry.", "The talks ended.",
+    items = evidence("Kerry met Mevlut Cavusoglu in Ankara.", "Lavrov met Kerry.", "Then Kerry met Wang Yi.",
                      scores=[0.5, 0.9, 0.7])  # fmt: skip
     generator = Recording("No answer.", "Mevlut Cavusoglu")
     readings = read(generator, PROMPTS, "Who did Kerry meet?", items, count=2)
@@ -44,6 +44,14 @@ def test_each_of_the_best_sentences_is_read_alone_with_its_spans_the_sentence_an
     assert first_prompt.startswith("Sentence: Lavrov met Kerry.") and "Question: Who did Kerry meet?" in first_prompt
     assert first_options == ["Lavrov", "Lavrov met Kerry.", "No answer."]  # "Kerry" is asked about: no span
     assert readings[0].p_none == pytest.approx(ScriptedGenerator.CHOSEN)
+
+
+def test_a_sentence_without_a_span_of_the_kind_asked_is_not_read():
+    items = evidence("The talks in Moscow ended late.", "Lavrov met Kerry on May 5.", "The talks ended.")
+    generator = Recording("No answer.")
+    readings = read(generator, PROMPTS, "When did Lavrov meet Kerry?", items, count=3)
+    assert [r.evidence.n for r in readings] == [2]  # no date in the other two: the model is not asked of them
+    assert [options for _, options in generator.options] == [["May 5", items[1].text, "No answer."]]
 
 
 def test_a_reading_gives_the_span_it_chose_with_its_offsets_in_the_sentence():

@@ -47,12 +47,16 @@ FEATURES = (
 )
 
 
-def signals(reading: Reading, readings: Sequence[Reading], best_score: float, similarity: float) -> dict[str, float]:
+def signals(
+    reading: Reading, readings: Sequence[Reading], best_score: float, similarity: float, sentences: int = 0
+) -> dict[str, float]:
     """The measured signals of one reading among all the question's readings (best_score: the best evidence
-    sentence's score; similarity: the best passage's)."""
+    sentence's score; similarity: the best passage's; sentences: how many were to be read, those without a
+    span of the kind asked included, so that `agree` keeps the meaning it was fitted with)."""
     e = reading.evidence
     others = [r for r in readings if r is not reading]
     same = sum(r.typed and _key(r.answer) == _key(reading.answer) for r in others)
+    dissent = max(len(others), sentences - 1)
     return {
         "p_none_span": reading.p_none * reading.typed,
         "p_none_sentence": reading.p_none * (not reading.typed),
@@ -60,7 +64,7 @@ def signals(reading: Reading, readings: Sequence[Reading], best_score: float, si
         "typed": float(reading.typed),
         "lexical": e.score / best_score if best_score > 0 else 0.0,
         "coverage": e.coverage,
-        "agree": same / len(others) if reading.typed and others else 0.0,
+        "agree": same / dissent if reading.typed and others else 0.0,
         "similarity": similarity,
         "relation": e.relation,
         "other_year": e.other_year,
@@ -86,9 +90,12 @@ def probability(values: dict[str, float], model: dict | None = None) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def decide(readings: Sequence[Reading], best_score: float, similarity: float) -> tuple[list[Reading], list[Reading]]:
+def decide(
+    readings: Sequence[Reading], best_score: float, similarity: float, sentences: int = 0
+) -> tuple[list[Reading], list[Reading]]:
     """The readings with their probabilities, and those that reach the threshold, most probable first (none: the
-    articles do not hold the answer)."""
-    scored = [replace(r, probability=probability(signals(r, readings, best_score, similarity))) for r in readings]
+    articles do not hold the answer); `sentences`: how many sentences were to be read (signals)."""
+    measured = [signals(r, readings, best_score, similarity, sentences) for r in readings]
+    scored = [replace(r, probability=probability(m), signals=m) for r, m in zip(readings, measured)]
     threshold = fitted()["threshold"]
     return scored, sorted((r for r in scored if r.probability >= threshold), key=lambda r: -r.probability)

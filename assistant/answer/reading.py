@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..records import Evidence
+from ..text.kinds import answer_kind
 from ..text.sentences import undated
 from . import prompts
 from .spans import candidate_spans
@@ -42,18 +43,28 @@ class Reading:
     p_answer: float  # its probability of this span among the sentence's spans (1.0 for the whole sentence)
     rank: int  # the sentence's place among those read, best evidence score first (0)
     probability: float = 0.0  # that the answer is right, calibrated (calibration.py)
+    signals: dict[str, float] = field(default_factory=dict, compare=False)  # what that was computed from
+
+
+def to_read(evidence: Sequence[Evidence], count: int) -> list[Evidence]:
+    """The `count` key evidence sentences the model reads, best evidence score first."""
+    return sorted((e for e in evidence if e.key), key=lambda e: -e.score)[:count]
 
 
 def read(generator, prompts_dir: Path, question: str, evidence: Sequence[Evidence], count: int) -> list[Reading]:
-    """The model's reading of each of the `count` best key evidence sentences, best evidence score first."""
+    """The model's reading of each of the `count` best key evidence sentences, best evidence score first; a
+    sentence without a span of the kind the question asks for (a date, a name, an amount) is not read: it
+    cannot answer."""
     no_answer = prompts.render(prompts_dir, "no_answer")
     system = prompts.render(prompts_dir, "read", no_answer=no_answer)
-    best = sorted((e for e in evidence if e.key), key=lambda e: -e.score)[:count]
+    kind = answer_kind(question)
     readings = []
-    for rank, item in enumerate(best):
+    for rank, item in enumerate(to_read(evidence, count)):
         text = undated(item.text)
         lead = len(item.text) - len(text)  # a snippet's date stamp is not read: it dates the page
         spans = candidate_spans(question, text)
+        if kind and not spans:  # a question asking for a date, name or amount: a sentence without one cannot answer
+            continue
         options = [s.text for s in spans] + [text]  # the whole sentence, when no span of the kind answers
         user = prompts.render(prompts_dir, "read_sentence", sentence=prompts.defuse(text), question=question)
         scores = generator.score([{"role": "system", "content": system}, {"role": "user", "content": user}],

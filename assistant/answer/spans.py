@@ -27,6 +27,7 @@ YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 MONEY = re.compile(
     r"[$£€]\s?\d[\d,.]*\d(?:\s?(?:million|billion|trillion|bn|m)\b)?|[$£€]\s?\d(?:\s?(?:million|billion|trillion|bn|m)\b)?"
     r"|\b\d[\d,.]*\s?(?:million|billion|trillion|bn)?\s?(?:dollars|euros|pounds)\b"
+    r"|\b\d[\d,.]*\s?(?:%|per ?cent\b)"  # "how much did shares lose?": 70%
 )
 COUNT = re.compile(r"\b(?:\d[\d,.]*\d|\d|" + "|".join(NUMBER_WORDS) + r")\b(?:[ -][a-z]+)?(?: \(\d[^)]*\))?", re.I)
 TOKEN = re.compile(r"[\w'’.&-]+")
@@ -82,7 +83,12 @@ def candidate_spans(question: str, sentence: str) -> list[Span]:
 def name_runs(sentence: str) -> list[tuple[int, int]]:
     """The runs of capitalised words, one space apart ("Raymond James Stadium"; "Bank of England"), a possessive
     ending one ("Romania's", "Simona Halep"); the sentence's first word only when it is no common opener;
-    months and weekdays are dates, not names."""
+    months and weekdays are dates, not names; a capitalised stopword starts a run, never continues one.
+
+    >>> s = "Abdulrazak Gurnah Is Awarded the Nobel Prize"
+    >>> [s[a:b] for a, b in name_runs(s)]
+    ['Abdulrazak Gurnah', 'Is Awarded', 'Nobel Prize']
+    """
     runs, run = [], []
     tokens = list(TOKEN.finditer(sentence))
     for i, m in enumerate(tokens):
@@ -92,7 +98,7 @@ def name_runs(sentence: str) -> list[tuple[int, int]]:
         capital = capital and low not in MONTHS and low not in WEEKDAYS and not (i == 0 and low in STOPWORDS)
         follows = run and sentence[run[-1].end() : m.start()] == " " and not run[-1].group().endswith(("'s", "’s"))
         joins = follows and low in NAME_JOINS and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper()
-        if capital and (follows or not run):
+        if capital and (follows and low not in STOPWORDS or not run):  # a headline's "Gurnah Is Awarded"
             run.append(m)
         elif joins:
             run.append(m)

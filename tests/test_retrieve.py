@@ -123,6 +123,22 @@ def test_fusion_order_and_lexical_only_hits_keep_their_similarity():
     assert [h.chunk.id for h in bm25_only] == ["d", "b"]
 
 
+def test_a_passage_only_bm25_found_is_fetched_when_the_answer_needs_it_and_a_gone_one_is_skipped():
+    dense = [hit(f"{i}:0", str(i), score=1 - i / 100) for i in range(10)]
+    extra = [hit(f"x{i}:0", f"x{i}", score=0.1) for i in range(10)]
+    store, asked = FakeStore(dense + extra), []
+    store.query = lambda vector, n, where=None: dense[:n]
+    fetch = store.similarities
+    store.similarities = lambda vector, ids: asked.append(list(ids)) or fetch(vector, ids)
+    lexical = FakeLexical(["x0:0", "gone:0", "x1:0"] + [f"x{i}:0" for i in range(2, 10)])
+    found = retrieve("q", FakeEmbedder(), store, lexical, top_k=4, per_article=1)
+    assert [h.chunk.id for h in found] == ["0:0", "x0:0", "1:0", "x1:0"]  # "gone" (not in the store) ranks nothing
+    assert asked == [["x0:0", "gone:0"], ["x1:0"]]  # x2 ... x9 are never fetched
+    unfound = FakeLexical(["x0:0", "x1:0"] + [f"x{i}:0" for i in range(2, 10)])
+    assert [h.chunk.id for h in retrieve("q", FakeEmbedder(), store, unfound, top_k=4, per_article=1)] == [
+        h.chunk.id for h in found]  # fmt: skip
+
+
 def test_the_candidate_pool_does_not_depend_on_top_k():
     """A deeper list extends the normal one: evaluation's recall@5 is about the passages the model gets."""
     dense = [hit(f"{i}:{j}", str(i), score=1 - i / 100) for i in range(30) for j in range(3)]

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import httpx
+import numpy as np
 
 from ..config import env_name
 from ..errors import DamagedIndexError, StoreError
@@ -221,12 +222,9 @@ class ChromaStore:
 
     @_store_call
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[Hit]:
-        total = self.count()
-        if total == 0:
-            return []
-        got = self.collection.query(
+        got = self.collection.query(  # fewer than n stored (none too): Chroma returns them all
             query_embeddings=[list(vector)],
-            n_results=min(n, total),
+            n_results=n,
             where=where,
             include=["documents", "metadatas", "distances"],
         )
@@ -242,9 +240,11 @@ class ChromaStore:
         if not chunk_ids:
             return []
         got = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        if not got["ids"]:
+            return []
         hits = []
-        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
-            similarity = float(sum(a * b for a, b in zip(emb, vector)))
+        similarities = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        for cid, doc, meta, similarity in zip(got["ids"], got["documents"], got["metadatas"], similarities.tolist()):
             hits.append(Hit(Chunk.from_stored(cid, doc, meta), similarity, similarity))
         return hits
 

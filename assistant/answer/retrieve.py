@@ -136,30 +136,25 @@ def fuse(rankings: Sequence[tuple[float, Sequence[str]]], k: int = RRF_K) -> dic
     return scores
 
 
-def _diverse(chunk_ids: Sequence[str], top_k: int, per_article: int) -> list[str]:
-    """The ids diversify would keep, from the article id each chunk id starts with."""
-    kept, per = [], {}
-    for cid in chunk_ids:
-        aid = cid.rsplit(":", 1)[0]
-        if per.get(aid, 0) < per_article:
-            kept.append(cid)
-            per[aid] = per.get(aid, 0) + 1
-            if len(kept) == top_k:
-                break
-    return kept
-
-
 def diversify(hits: Sequence[Hit], top_k: int, per_article: int) -> list[Hit]:
     """Best hits first, at most per_article from one article."""
+    return _capped(hits, lambda h: h.chunk.article_id, top_k, per_article)
+
+
+def _capped(items: Sequence, article_of, top_k: int, per_article: int) -> list:
     kept, per = [], {}
-    for hit in hits:
-        aid = hit.chunk.article_id
+    for item in items:
+        aid = article_of(item)
         if per.get(aid, 0) < per_article:
-            kept.append(hit)
+            kept.append(item)
             per[aid] = per.get(aid, 0) + 1
             if len(kept) == top_k:
                 break
     return kept
+
+
+def _article_of(chunk_id: str) -> str:
+    return chunk_id.rsplit(":", 1)[0]  # records.Chunk: f"{article_id}:{index}"
 
 
 def rerank(question: str, hits: Sequence[Hit], reranker, depth: int) -> list[Hit]:
@@ -221,7 +216,9 @@ def retrieve(
         kept = [cid for cid in found if cid not in dropped]
         fused = fuse([(dense_weight, [h.chunk.id for h in dense])] + ([(lexical_weight, kept)] if found else []))
         order = sorted(fused, key=lambda cid: -fused[cid])
-        head = order[: max(candidates, top_k)] if reranker is not None else _diverse(order, top_k, per_article)
+        head = (
+            order[: max(candidates, top_k)] if reranker is not None else _capped(order, _article_of, top_k, per_article)
+        )
         # a passage only BM25 found is fetched when it is needed, with every BM25 find ranked above it (whether
         # those pass decides its rank): at 100k chunks fetching all of them cost more than the vector search
         reach = max((kept.index(cid) for cid in head if cid in kept), default=-1)

@@ -231,10 +231,10 @@ class Assistant:
         """The answer copied from the evidence: the model reads the best sentences (reading.py), the calibrated
         signals decide whether one answers (calibration.py), settle.py makes the answer of it."""
         evidence, hits, timings = found["evidence"], found["hits"], found["timings"]
-        readings = read(self.generator, self.settings.prompts_dir, asked, evidence, self.settings.reads)
-        sentences = len(to_read(evidence, self.settings.reads))
+        sentences = to_read(evidence, self.settings.reads)
+        readings = read(self.generator, self.settings.prompts_dir, asked, sentences)
         readings, candidates = decide(
-            readings, max(e.score for e in evidence), max(h.similarity for h in hits), sentences
+            readings, max(e.score for e in evidence), max(h.similarity for h in hits), len(sentences)
         )
         outcome = settle_reading(readings, candidates, not_found, asked, evidence)
         timings["first_token_s"] = timings["generation_s"] = time.perf_counter() - started

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from assistant.answer import calibration
-from assistant.answer.reading import Reading, read
+from assistant.answer.reading import Reading, read, to_read
 from assistant.answer.settle import settle_reading
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.records import Chunk, Evidence, Hit
@@ -37,7 +37,7 @@ def test_each_of_the_best_sentences_is_read_alone_with_its_spans_the_sentence_an
     items = evidence("Kerry met Mevlut Cavusoglu in Ankara.", "Lavrov met Kerry.", "Then Kerry met Wang Yi.",
                      scores=[0.5, 0.9, 0.7])  # fmt: skip
     generator = Recording("No answer.", "Mevlut Cavusoglu")
-    readings = read(generator, PROMPTS, "Who did Kerry meet?", items, count=2)
+    readings = read(generator, PROMPTS, "Who did Kerry meet?", to_read(items, 2))
     assert [r.evidence.n for r in readings] == [2, 3]  # best evidence score first, two of them
     assert [r.rank for r in readings] == [0, 1]
     first_prompt, first_options = generator.options[0]
@@ -49,14 +49,14 @@ def test_each_of_the_best_sentences_is_read_alone_with_its_spans_the_sentence_an
 def test_a_sentence_without_a_span_of_the_kind_asked_is_not_read():
     items = evidence("The talks in Moscow ended late.", "Lavrov met Kerry on May 5.", "The talks ended.")
     generator = Recording("No answer.")
-    readings = read(generator, PROMPTS, "When did Lavrov meet Kerry?", items, count=3)
+    readings = read(generator, PROMPTS, "When did Lavrov meet Kerry?", to_read(items, 3))
     assert [r.evidence.n for r in readings] == [2]  # no date in the other two: the model is not asked of them
     assert [options for _, options in generator.options] == [["May 5", items[1].text, "No answer."]]
 
 
 def test_a_reading_gives_the_span_it_chose_with_its_offsets_in_the_sentence():
     items = evidence("Jul 13, 2019 ... Romania's Simona Halep won the 2019 title.")
-    (reading,) = read(ScriptedGenerator("Simona Halep"), PROMPTS, "Who won the title in 2019?", items, count=3)
+    (reading,) = read(ScriptedGenerator("Simona Halep"), PROMPTS, "Who won the title in 2019?", to_read(items, 3))
     assert reading.answer == "Simona Halep" and reading.typed
     assert items[0].text[reading.start : reading.end] == "Simona Halep"  # offsets past the page's date stamp
     assert reading.p_none < 0.05 and reading.p_answer > 0.9
@@ -65,7 +65,7 @@ def test_a_reading_gives_the_span_it_chose_with_its_offsets_in_the_sentence():
 def test_a_question_of_no_kind_is_answered_by_the_whole_sentence():
     items = evidence("Lavrov proposed a coalition against Islamic State.")
     generator = Recording("Lavrov proposed a coalition against Islamic State.")
-    (reading,) = read(generator, PROMPTS, "What did Lavrov propose?", items, count=3)
+    (reading,) = read(generator, PROMPTS, "What did Lavrov propose?", to_read(items, 3))
     assert generator.options[0][1] == [items[0].text, "No answer."]
     assert (
         reading.answer == items[0].text
@@ -76,12 +76,14 @@ def test_a_question_of_no_kind_is_answered_by_the_whole_sentence():
 
 def test_the_decision_answers_with_the_most_probable_reading_above_the_threshold():
     items = evidence("Kerry met Mevlut Cavusoglu in Ankara.", "Lavrov met Kerry in Moscow.")
-    readings = read(ScriptedGenerator("Mevlut Cavusoglu", "No answer."), PROMPTS, "Who did Kerry meet?", items, 3)
+    readings = read(
+        ScriptedGenerator("Mevlut Cavusoglu", "No answer."), PROMPTS, "Who did Kerry meet?", to_read(items, 3)
+    )
     scored, candidates = calibration.decide(readings, best_score=1.0, similarity=0.6)
     assert candidates and candidates[0].answer == "Mevlut Cavusoglu"
     assert candidates[0].probability == max(r.probability for r in scored) >= calibration.fitted()["threshold"]
     assert [r.probability for r in candidates] == sorted((r.probability for r in candidates), reverse=True)
-    none = read(ScriptedGenerator("No answer.", "No answer."), PROMPTS, "Who did Kerry meet?", items, 3)
+    none = read(ScriptedGenerator("No answer.", "No answer."), PROMPTS, "Who did Kerry meet?", to_read(items, 3))
     assert calibration.decide(none, best_score=1.0, similarity=0.6)[1] == []
 
 

@@ -1,7 +1,7 @@
 """Extract, don't write: the chat model reads the best evidence sentences one at a time and picks the answer.
 
-For each of the `count` evidence sentences that score best against the
-question (evidence.py), the model is shown that sentence alone with the
+For each of the evidence sentences that score best against the question
+(evidence.py, picked by `to_read`), the model is shown that sentence alone with the
 question (prompts/read.txt) and may reply only with one of the sentence's
 candidate spans (spans.py: the names, dates, amounts or counts the question
 asks for), with the whole sentence (when no span of the kind answers, or the
@@ -51,15 +51,15 @@ def to_read(evidence: Sequence[Evidence], count: int) -> list[Evidence]:
     return sorted((e for e in evidence if e.key), key=lambda e: -e.score)[:count]
 
 
-def read(generator, prompts_dir: Path, question: str, evidence: Sequence[Evidence], count: int) -> list[Reading]:
-    """The model's reading of each of the `count` best key evidence sentences, best evidence score first; a
+def read(generator, prompts_dir: Path, question: str, sentences: Sequence[Evidence]) -> list[Reading]:
+    """The model's reading of each of these evidence sentences (`to_read`'s, best evidence score first); a
     sentence without a span of the kind the question asks for (a date, a name, an amount) is not read: it
     cannot answer."""
     no_answer = prompts.render(prompts_dir, "no_answer")
     system = prompts.render(prompts_dir, "read", no_answer=no_answer)
     kind = answer_kind(question)
     readings = []
-    for rank, item in enumerate(to_read(evidence, count)):
+    for rank, item in enumerate(sentences):
         text = undated(item.text)
         lead = len(item.text) - len(text)  # a snippet's date stamp is not read: it dates the page
         spans = candidate_spans(question, text)

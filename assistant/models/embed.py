@@ -17,7 +17,7 @@ under a second). About 2x the float32 rate on CPUs with int8 instructions, vecto
 of float32's: the caller gives it another name and the index refuses to mix the two.
 
 A bulk call runs on the network compiled for throughput: batches of BULK_BATCH texts of like length,
-one inference request per core at once (1.15-1.2x one request of 32 on all cores, 2 Intel cores);
+one inference request per core at once (1.13-1.28x one request of 32 on all cores, 2 Intel cores);
 fewer texts run on the network compiled for the latency of one request.
 
 OpenVINO's converter and NNCF report usage through `openvino_telemetry` when that imports; it is kept

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def test_int8_embeds_close_to_float32_is_made_once_and_an_index_refuses_the_other_precision(
     tmp_path, corpus, monkeypatch
 ):
-    exact = Assistant(Settings.load(store_path=tmp_path / "index", corpus_path=corpus))
+    exact = Assistant(Settings.load(store_path=tmp_path / "index", corpus_path=corpus, embed_precision="float32"))
     fast = Assistant(exact.settings.replace(embed_precision="int8"))
     texts = ["Lavrov proposed a coalition against Islamic State.", "Kerry met Cavusoglu in Kuala Lumpur."]
     for a, b in zip(exact.embedder.embed(texts), fast.embedder.embed(texts)):
@@ -35,7 +35,7 @@ def test_int8_embeds_close_to_float32_is_made_once_and_an_index_refuses_the_othe
 
 
 def test_an_ingest_sized_batch_goes_through_openvino_with_the_vectors_torch_gives(tmp_path):
-    app = Assistant(Settings.load(store_path=tmp_path / "index"))
+    app = Assistant(Settings.load(store_path=tmp_path / "index", embed_precision="float32"))
     texts = [f"{i} people were arrested after the Department of Work and Pensions raids." for i in range(BULK)]
     texts[3] = (
         "Lavrov proposed a coalition against Islamic State, with the Syrian army and the Kurds. " * 20
@@ -54,7 +54,7 @@ def test_a_model_openvino_cannot_convert_is_embedded_by_torch_with_a_warning(tmp
         raise RuntimeError("unsupported operation")
 
     monkeypatch.setattr(assistant.models.embed, "_converted", fail)
-    embedder = Assistant(Settings.load(store_path=tmp_path / "index")).embedder
+    embedder = Assistant(Settings.load(store_path=tmp_path / "index", embed_precision="float32")).embedder
     texts = [f"Article {i} on the budget deficit." for i in range(BULK)]
     with pytest.warns(UserWarning, match="OpenVINO cannot convert all-minilm-l6-v2 .*unsupported operation"):
         vectors = embedder.embed(texts)

@@ -38,7 +38,7 @@ def files_under(folder: Path) -> set[str]:
 
 def test_the_wheel_installs_as_a_tool_that_answers_from_any_folder(tmp_path):
     source = tmp_path / "source"  # a copy, so that the build writes nothing into the checkout
-    skip = shutil.ignore_patterns(".*", "*.egg-info", "__pycache__", "build", "dist", "index", "articles", "tests")
+    skip = shutil.ignore_patterns(".*", "*.egg-info", "__pycache__", "build", "dist", "index", "tests")
     shutil.copytree(PROJECT_ROOT, source, symlinks=True, ignore=skip)
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path / "dist",
         source)  # fmt: skip
@@ -46,6 +46,8 @@ def test_the_wheel_installs_as_a_tool_that_answers_from_any_folder(tmp_path):
     shipped = set(zipfile.ZipFile(wheel).namelist())
     prompts = {f"assistant/data/prompts/{p.name}" for p in (PROJECT_ROOT / "prompts").glob("*.txt")}
     assert prompts and prompts | {"assistant/data/models.txt"} <= shipped
+    articles = {f"assistant/data/articles/{p.name}" for p in (PROJECT_ROOT / "articles").glob("*.txt")}
+    assert articles and articles <= shipped  # what the int8 embedder is calibrated on
 
     tool = tmp_path / "tool"
     run(sys.executable, "-m", "venv", "--without-pip", tool)

@@ -50,7 +50,7 @@ def test_ingest_and_ask_work_with_the_network_blocked(no_network, tmp_path):
 
 def test_a_bulk_embed_through_openvino_reaches_no_network_and_records_no_usage(no_network, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # OpenVINO's telemetry would keep its client id under ~/intel
-    embedder = Assistant(Settings.load(store_path=tmp_path / "index")).embedder
+    embedder = Assistant(Settings.load(store_path=tmp_path / "index", embed_precision="float32")).embedder
     assert len(embedder.embed([f"Article number {i} about the budget." for i in range(BULK)])) == BULK
     assert embedder._compiled is not None, "an ingest-sized batch goes through OpenVINO"
     assert no_network == [], f"something tried to reach the network: {no_network}"

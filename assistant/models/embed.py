@@ -10,10 +10,10 @@ sentence-transformers does, with the same vectors (cosine >= 0.9999), so an inde
 computed them; queries (a text or a few) stay on torch. A model OpenVINO cannot convert is embedded by
 torch, with a warning.
 
-int8 (the default setting): every text, queries too, runs through that network quantized to int8 by NNCF (post-training
-quantization, its statistics gathered on the paragraphs of the sample articles shipped in
-assistant/data/articles), made once and kept in the model cache (~15 s the first time; read back in
-under a second). About 2x the float32 rate on CPUs with int8 instructions, vectors within cosine ~0.99
+int8 (the default setting): every text, queries too, runs through that network quantized to int8 by
+NNCF (post-training quantization, its statistics gathered on the paragraphs of the sample articles
+shipped in assistant/data/articles), made once and kept in the model cache (~15 s the first time; read
+back in under a second). About 2x the float32 rate on CPUs with int8 instructions, vectors within cosine ~0.99
 of float32's: the caller gives it another name and the index refuses to mix the two.
 
 A bulk call runs on the network compiled for throughput: batches of BULK_BATCH texts of like length,
